@@ -1,0 +1,1 @@
+//! Comment-preserving edits of taskmux.toml (add/remove tasks). (Being written.)

@@ -1,0 +1,186 @@
+//! The validated configuration: what `taskmux.toml` means once loaded.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default session name when the file gives none.
+pub const DEFAULT_SESSION: &str = "taskmux";
+pub const DEFAULT_HEALTH_INTERVAL: Duration = Duration::from_secs(10);
+pub const DEFAULT_HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_HEALTH_RETRIES: u32 = 3;
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(5);
+pub const DEFAULT_MAX_RESTARTS: u32 = 5;
+pub const DEFAULT_RESTART_BACKOFF: f64 = 2.0;
+pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_LOG_MAX_SIZE: u64 = 10 * 1024 * 1024;
+pub const DEFAULT_LOG_MAX_FILES: u32 = 3;
+
+/// A whole session's configuration, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// tmux session name (`[A-Za-z0-9_-]+`).
+    pub name: String,
+    /// Global toggle: when false, `start` creates the session and launches nothing.
+    pub auto_start: bool,
+    /// Session-wide lifecycle hooks.
+    pub hooks: Hooks,
+    /// Tasks in the order the file lists them.
+    pub tasks: Vec<TaskConfig>,
+    /// Supervision strategy of the daemon.
+    pub strategy: Strategy,
+    /// Extra WebSocket Origins the daemon accepts.
+    pub allowed_origins: Vec<String>,
+    /// Shell that runs commands and hooks (default: `$SHELL`, else /bin/sh).
+    pub shell: Option<String>,
+    /// Timeout for each hook.
+    pub hook_timeout: Duration,
+    /// Session-wide log rotation defaults.
+    pub log_max_size: u64,
+    pub log_max_files: u32,
+    /// Absolute path of the config file.
+    pub path: PathBuf,
+    /// Directory of the config file (base for relative paths).
+    pub dir: PathBuf,
+}
+
+/// The four lifecycle hooks (global or per task).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hooks {
+    pub before_start: Option<String>,
+    pub after_start: Option<String>,
+    pub before_stop: Option<String>,
+    pub after_stop: Option<String>,
+}
+
+/// When the daemon restarts a task that ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RestartPolicy {
+    /// Never restart.
+    No,
+    /// Restart after a non-zero exit, a signal, or `health_retries` failed probes.
+    #[default]
+    OnFailure,
+    /// Restart after any exit.
+    Always,
+}
+
+impl RestartPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::OnFailure => "on-failure",
+            RestartPolicy::Always => "always",
+        }
+    }
+}
+
+/// Erlang/OTP-style supervision strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Restart only the task that failed.
+    #[default]
+    OneForOne,
+    /// Also restart, after it is healthy again, every task that depends on it.
+    RestForOne,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::OneForOne => "one_for_one",
+            Strategy::RestForOne => "rest_for_one",
+        }
+    }
+}
+
+/// An HTTP health probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthUrl {
+    /// `http://host:port/path`.
+    pub url: String,
+    /// Expected status; `None` accepts any 2xx or 3xx.
+    pub expect_status: Option<u16>,
+    /// The body must contain this text.
+    pub expect_body: Option<String>,
+    /// The body must match this regular expression (already checked to compile).
+    pub expect_body_regex: Option<String>,
+}
+
+/// One task, validated, with defaults filled in and paths resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskConfig {
+    pub name: String,
+    pub command: String,
+    pub auto_start: bool,
+    /// Working directory, absolute (relative values resolved against the config dir).
+    pub cwd: PathBuf,
+    /// The `cwd` exactly as written, if any.
+    pub cwd_raw: Option<String>,
+    pub port: Option<u16>,
+    pub health_check: Option<String>,
+    pub health_url: Option<HealthUrl>,
+    pub health_interval: Duration,
+    pub health_timeout: Duration,
+    pub health_retries: u32,
+    pub stop_grace_period: Duration,
+    pub max_restarts: u32,
+    pub restart_backoff: f64,
+    pub restart_policy: RestartPolicy,
+    pub depends_on: Vec<String>,
+    pub hooks: Hooks,
+    /// Extra environment: `env_file` entries overridden by `env` entries (PORT not included).
+    pub env: BTreeMap<String, String>,
+    /// The env_file path, absolute, if any.
+    pub env_file: Option<PathBuf>,
+    /// Log rotation for this task (task value, else the session's).
+    pub log_max_size: u64,
+    pub log_max_files: u32,
+}
+
+impl Config {
+    /// The task called `name`.
+    pub fn task(&self, name: &str) -> Option<&TaskConfig> {
+        self.tasks.iter().find(|t| t.name == name)
+    }
+
+    /// All task names in file order.
+    pub fn task_names(&self) -> Vec<&str> {
+        self.tasks.iter().map(|t| t.name.as_str()).collect()
+    }
+}
+
+impl TaskConfig {
+    /// A task with every default, for tests and for `add`.
+    pub fn with_defaults(name: &str, command: &str, dir: &std::path::Path) -> Self {
+        TaskConfig {
+            name: name.to_string(),
+            command: command.to_string(),
+            auto_start: true,
+            cwd: dir.to_path_buf(),
+            cwd_raw: None,
+            port: None,
+            health_check: None,
+            health_url: None,
+            health_interval: DEFAULT_HEALTH_INTERVAL,
+            health_timeout: DEFAULT_HEALTH_TIMEOUT,
+            health_retries: DEFAULT_HEALTH_RETRIES,
+            stop_grace_period: DEFAULT_STOP_GRACE,
+            max_restarts: DEFAULT_MAX_RESTARTS,
+            restart_backoff: DEFAULT_RESTART_BACKOFF,
+            restart_policy: RestartPolicy::OnFailure,
+            depends_on: Vec::new(),
+            hooks: Hooks::default(),
+            env: BTreeMap::new(),
+            env_file: None,
+            log_max_size: DEFAULT_LOG_MAX_SIZE,
+            log_max_files: DEFAULT_LOG_MAX_FILES,
+        }
+    }
+
+    /// How long `start` waits for this task to become healthy before giving up on
+    /// its dependents: `health_retries × health_interval`.
+    pub fn ready_deadline(&self) -> Duration {
+        self.health_interval * self.health_retries.max(1)
+    }
+}

@@ -1,0 +1,11 @@
+//! taskmux: a tmux-based task supervisor for development stacks.
+
+mod config;
+mod error;
+mod graph;
+mod paths;
+mod suggest;
+
+fn main() {
+    println!("taskmux");
+}
