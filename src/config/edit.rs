@@ -1,1 +1,527 @@
-//! Comment-preserving edits of taskmux.toml (add/remove tasks). (Being written.)
+//! Comment-preserving edits of taskmux.toml (add/remove tasks).
+//!
+//! Edits go through `toml_edit::DocumentMut`, so comments and formatting of
+//! everything not touched survive. The new text is validated before it is
+//! written, and written atomically (temp file in the same directory + rename).
+
+#![allow(dead_code)] // used by the CLI, which lives in another branch for now
+
+use crate::config::load;
+use crate::error::{Error, Result, EXIT_USAGE};
+use std::io::Write;
+use std::path::Path;
+use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table};
+
+/// A task to add, as given to `taskmux add`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTask {
+    pub name: String,
+    pub command: String,
+    pub cwd: Option<String>,
+    pub port: Option<u16>,
+    pub health_check: Option<String>,
+    pub health_url: Option<String>,
+    pub depends_on: Vec<String>,
+    pub auto_start: bool,
+}
+
+impl NewTask {
+    /// A task with just a name and a command (auto-started).
+    pub fn new(name: &str, command: &str) -> Self {
+        NewTask {
+            name: name.to_string(),
+            command: command.to_string(),
+            cwd: None,
+            port: None,
+            health_check: None,
+            health_url: None,
+            depends_on: Vec::new(),
+            auto_start: true,
+        }
+    }
+
+    /// The task's table: only keys that differ from the defaults.
+    fn to_table(&self) -> Table {
+        let mut t = Table::new();
+        t.insert("command", value(self.command.as_str()));
+        if let Some(cwd) = &self.cwd {
+            t.insert("cwd", value(cwd.as_str()));
+        }
+        if let Some(port) = self.port {
+            t.insert("port", value(i64::from(port)));
+        }
+        if let Some(hc) = &self.health_check {
+            t.insert("health_check", value(hc.as_str()));
+        }
+        if let Some(url) = &self.health_url {
+            t.insert("health_url", value(url.as_str()));
+        }
+        if !self.depends_on.is_empty() {
+            let arr: Array = self.depends_on.iter().map(String::as_str).collect();
+            t.insert("depends_on", value(arr));
+        }
+        if !self.auto_start {
+            t.insert("auto_start", value(false));
+        }
+        t
+    }
+}
+
+/// Append `[tasks.NAME]` to the config at `path` (or, with `force`, replace an
+/// existing task of that name in place). Nothing is written unless the edited
+/// file still validates.
+pub fn add_task(path: &Path, task: &NewTask, force: bool) -> Result<()> {
+    load::check_task_name(&task.name)?;
+    if task.command.trim().is_empty() {
+        return Err(Error::usage("the task command must not be empty"));
+    }
+    let text = read(path)?;
+    let mut doc = parse_doc(&text, path)?;
+    let root = doc.as_table_mut();
+
+    if !root.contains_key("tasks") {
+        let mut tasks = Table::new();
+        tasks.set_implicit(true);
+        root.insert("tasks", Item::Table(tasks));
+    }
+    let tasks_item = root.get_mut("tasks").expect("just inserted");
+    let mut new_table = task.to_table();
+    match tasks_item {
+        Item::Table(tasks) => {
+            if let Some(existing) = tasks.get_mut(&task.name) {
+                if !force {
+                    return Err(exists(&task.name));
+                }
+                match existing {
+                    Item::Table(old) => {
+                        // Keep its place in the file and the comments above it.
+                        if let Some(pos) = old.position() {
+                            new_table.set_position(pos);
+                        }
+                        *new_table.decor_mut() = old.decor().clone();
+                        // `tasks.web.command = ...` style stays dotted.
+                        new_table.set_dotted(old.is_dotted());
+                        *existing = Item::Table(new_table);
+                    }
+                    Item::Value(v) if v.is_inline_table() || v.is_str() => {
+                        // `name = "cmd"` or `name = { ... }` in [tasks]: stay inline.
+                        let mut inline: InlineTable = new_table.into_inline_table();
+                        inline.fmt();
+                        let decor = v.decor().clone();
+                        *v = toml_edit::Value::InlineTable(inline);
+                        *v.decor_mut() = decor;
+                    }
+                    _ => *existing = Item::Table(new_table),
+                }
+            } else if tasks.is_dotted() {
+                // `tasks.x.command = ...` at the top level: keep the style.
+                let mut inline = new_table.into_inline_table();
+                inline.fmt();
+                tasks.insert(&task.name, value(inline));
+            } else {
+                if !text.trim().is_empty() {
+                    new_table.decor_mut().set_prefix("\n");
+                }
+                tasks.insert(&task.name, Item::Table(new_table));
+            }
+        }
+        Item::Value(toml_edit::Value::InlineTable(tasks)) => {
+            if tasks.contains_key(&task.name) && !force {
+                return Err(exists(&task.name));
+            }
+            let mut inline = new_table.into_inline_table();
+            inline.fmt();
+            tasks.insert(&task.name, toml_edit::Value::InlineTable(inline));
+        }
+        _ => {
+            return Err(Error::config(format!(
+                "{}: 'tasks' is not a table; fix the file first",
+                path.display()
+            )))
+        }
+    }
+
+    let new_text = ensure_trailing_newline(doc.to_string());
+    load::parse(&new_text, path)?;
+    write_atomic(path, &new_text)
+}
+
+/// Remove task `name` (its table, dotted keys or bare string, and its
+/// subtables) from the config at `path`. Refuses if other tasks depend on it.
+pub fn remove_task(path: &Path, name: &str) -> Result<()> {
+    let text = read(path)?;
+    let mut doc = parse_doc(&text, path)?;
+    let root = doc.as_table_mut();
+    let Some(tasks) = root.get_mut("tasks").and_then(Item::as_table_like_mut) else {
+        return Err(Error::unknown_task(name, &[]));
+    };
+    let names: Vec<String> = tasks.iter().map(|(k, _)| k.to_string()).collect();
+    if !tasks.contains_key(name) {
+        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+        return Err(Error::unknown_task(name, &known));
+    }
+    let dependents: Vec<String> = tasks
+        .iter()
+        .filter(|(k, _)| *k != name)
+        .filter(|(_, item)| {
+            item.as_table_like()
+                .and_then(|t| t.get("depends_on"))
+                .and_then(Item::as_array)
+                .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(name)))
+        })
+        .map(|(k, _)| k.to_string())
+        .collect();
+    if !dependents.is_empty() {
+        let quoted: Vec<String> = dependents.iter().map(|d| format!("'{d}'")).collect();
+        return Err(Error::new(
+            "has_dependents",
+            format!(
+                "cannot remove task '{name}': {} depend{} on it; remove {} or edit depends_on first",
+                quoted.join(", "),
+                if dependents.len() == 1 { "s" } else { "" },
+                if dependents.len() == 1 { "it" } else { "them" },
+            ),
+            EXIT_USAGE,
+        ));
+    }
+    tasks.remove(name);
+    write_atomic(path, &ensure_trailing_newline(doc.to_string()))
+}
+
+fn exists(name: &str) -> Error {
+    Error::new(
+        "task_exists",
+        format!("task '{name}' already exists; use --force to replace it"),
+        EXIT_USAGE,
+    )
+}
+
+fn read(path: &Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::new(
+            "no_config",
+            format!(
+                "config file {} not found; run `taskmux init` to create one",
+                path.display()
+            ),
+            EXIT_USAGE,
+        )),
+        Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
+    }
+}
+
+fn parse_doc(text: &str, path: &Path) -> Result<DocumentMut> {
+    match text.parse::<DocumentMut>() {
+        Ok(d) => Ok(d),
+        // Let the loader produce its positioned message.
+        Err(e) => Err(load::parse(text, path)
+            .err()
+            .unwrap_or_else(|| Error::config(format!("{}: invalid TOML: {e}", path.display())))),
+    }
+}
+
+fn ensure_trailing_newline(mut s: String) -> String {
+    if !s.is_empty() && !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// Write `text` to `path` via a temp file in the same directory and a rename,
+/// keeping the original file's permissions.
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "taskmux.toml".into());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("cannot write {}", path.display()), e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::EXIT_USAGE;
+    use std::path::PathBuf;
+
+    const COMMENTED: &str = r#"# Project stack
+name = "demo" # session name
+
+# Global hooks
+[hooks]
+before_start = "echo up" # say hi
+
+# The database
+[tasks.db]
+# run postgres
+command = "postgres"
+port = 5432 # default port
+
+# The API server
+[tasks.api]
+command = "cargo run"
+depends_on = ["db"]
+
+[tasks.api.hooks]
+# build first
+before_start = "make"
+"#;
+
+    fn setup(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("taskmux.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn add_then_remove_keeps_comments() {
+        let (_d, path) = setup(COMMENTED);
+        let mut t = NewTask::new("web", "npm run dev");
+        t.port = Some(3000);
+        t.depends_on = vec!["api".into()];
+        t.auto_start = false;
+        t.cwd = Some("frontend".into());
+        add_task(&path, &t, false).unwrap();
+        let added = read(&path);
+        assert!(added.starts_with(COMMENTED), "{added}");
+        assert!(
+            added.ends_with(
+                "\n[tasks.web]\ncommand = \"npm run dev\"\ncwd = \"frontend\"\nport = 3000\ndepends_on = [\"api\"]\nauto_start = false\n"
+            ),
+            "{added}"
+        );
+        let cfg = load::load(&path).unwrap();
+        assert_eq!(cfg.task_names(), vec!["db", "api", "web"]);
+        assert!(!cfg.task("web").unwrap().auto_start);
+
+        remove_task(&path, "web").unwrap();
+        assert_eq!(read(&path), COMMENTED);
+    }
+
+    #[test]
+    fn remove_middle_task_keeps_other_comments() {
+        let text = "# top\n[tasks.a]\ncommand = \"a\" # keep a\n\n# about b\n[tasks.b]\ncommand = \"b\"\n\n[tasks.b.hooks]\nbefore_start = \"x\"\n\n# about c\n[tasks.c]\n# inside c\ncommand = \"c\"\n";
+        let (_d, path) = setup(text);
+        remove_task(&path, "b").unwrap();
+        let after = read(&path);
+        assert_eq!(
+            after,
+            "# top\n[tasks.a]\ncommand = \"a\" # keep a\n\n# about c\n[tasks.c]\n# inside c\ncommand = \"c\"\n"
+        );
+        assert_eq!(load::load(&path).unwrap().task_names(), vec!["a", "c"]);
+    }
+
+    #[test]
+    fn remove_bare_string_task() {
+        let text = "[tasks]\n# the web\nweb = \"npm run dev\"\n# the worker\nworker = \"celery\"\n";
+        let (_d, path) = setup(text);
+        remove_task(&path, "web").unwrap();
+        assert_eq!(read(&path), "[tasks]\n# the worker\nworker = \"celery\"\n");
+    }
+
+    #[test]
+    fn remove_dotted_task() {
+        let text = "name = \"x\"\ntasks.web.command = \"a\"\ntasks.web.port = 3000\ntasks.api.command = \"b\"\n";
+        let (_d, path) = setup(text);
+        remove_task(&path, "web").unwrap();
+        assert_eq!(read(&path), "name = \"x\"\ntasks.api.command = \"b\"\n");
+    }
+
+    #[test]
+    fn add_to_bare_string_tasks() {
+        let text = "[tasks]\nweb = \"npm run dev\" # dev server\n";
+        let (_d, path) = setup(text);
+        add_task(&path, &NewTask::new("worker", "celery"), false).unwrap();
+        let after = read(&path);
+        assert!(after.starts_with(text), "{after}");
+        assert_eq!(
+            load::load(&path).unwrap().task_names(),
+            vec!["web", "worker"]
+        );
+        // force-replace the bare string: stays where it is
+        let mut t = NewTask::new("web", "vite");
+        t.port = Some(5173);
+        add_task(&path, &t, true).unwrap();
+        let cfg = load::load(&path).unwrap();
+        assert_eq!(cfg.task_names(), vec!["web", "worker"]);
+        assert_eq!(cfg.task("web").unwrap().command, "vite");
+        assert_eq!(cfg.task("web").unwrap().port, Some(5173));
+    }
+
+    #[test]
+    fn add_to_file_without_tasks() {
+        let (_d, path) = setup("name = \"demo\"\n");
+        add_task(&path, &NewTask::new("web", "npm start"), false).unwrap();
+        assert_eq!(
+            read(&path),
+            "name = \"demo\"\n\n[tasks.web]\ncommand = \"npm start\"\n"
+        );
+        let (_d2, path2) = setup("");
+        add_task(&path2, &NewTask::new("web", "npm start"), false).unwrap();
+        assert_eq!(read(&path2), "[tasks.web]\ncommand = \"npm start\"\n");
+    }
+
+    #[test]
+    fn add_before_later_tables() {
+        let text = "[tasks.a]\ncommand = \"a\"\n\n[hooks]\nafter_stop = \"x\"\n";
+        let (_d, path) = setup(text);
+        add_task(&path, &NewTask::new("b", "b"), false).unwrap();
+        let after = read(&path);
+        assert!(after.contains("[hooks]\nafter_stop = \"x\"\n"), "{after}");
+        assert_eq!(load::load(&path).unwrap().task_names(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn refuses_existing_unless_forced() {
+        let (_d, path) = setup(COMMENTED);
+        let e = add_task(&path, &NewTask::new("db", "mysqld"), false).unwrap_err();
+        assert_eq!(e.code, "task_exists");
+        assert_eq!(e.exit_code, EXIT_USAGE);
+        assert!(e.message.contains("--force"), "{}", e.message);
+        assert_eq!(read(&path), COMMENTED);
+
+        add_task(&path, &NewTask::new("db", "mysqld"), true).unwrap();
+        let after = read(&path);
+        // replaced in place, comment above it kept, others untouched
+        assert!(
+            after.contains("# The database\n[tasks.db]\ncommand = \"mysqld\"\n"),
+            "{after}"
+        );
+        assert!(after.contains("# The API server\n[tasks.api]"), "{after}");
+        assert!(!after.contains("postgres"), "{after}");
+        let cfg = load::load(&path).unwrap();
+        assert_eq!(cfg.task_names(), vec!["db", "api"]);
+        assert_eq!(cfg.task("db").unwrap().port, None);
+    }
+
+    #[test]
+    fn add_validates_before_writing() {
+        let (_d, path) = setup(COMMENTED);
+        let mut t = NewTask::new("web", "npm start");
+        t.depends_on = vec!["apii".into()];
+        let e = add_task(&path, &t, false).unwrap_err();
+        assert_eq!(e.exit_code, EXIT_USAGE);
+        assert!(
+            e.message
+                .contains("unknown task 'apii' (did you mean 'api'?)"),
+            "{}",
+            e.message
+        );
+        assert_eq!(read(&path), COMMENTED);
+
+        let e = add_task(&path, &NewTask::new("bad name", "x"), false).unwrap_err();
+        assert_eq!(e.exit_code, EXIT_USAGE);
+        assert!(
+            e.message.contains("invalid task name \"bad name\""),
+            "{}",
+            e.message
+        );
+        assert_eq!(read(&path), COMMENTED);
+
+        let e = add_task(&path, &NewTask::new("ok", " "), false).unwrap_err();
+        assert_eq!(e.exit_code, EXIT_USAGE);
+    }
+
+    #[test]
+    fn add_to_missing_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("taskmux.toml");
+        let e = add_task(&path, &NewTask::new("web", "x"), false).unwrap_err();
+        assert_eq!(e.exit_code, EXIT_USAGE);
+        assert!(e.message.contains("taskmux init"), "{}", e.message);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn refuses_removing_a_dependency() {
+        let (_d, path) = setup(COMMENTED);
+        let e = remove_task(&path, "db").unwrap_err();
+        assert_eq!(e.code, "has_dependents");
+        assert_eq!(e.exit_code, EXIT_USAGE);
+        assert!(e.message.contains("'api'"), "{}", e.message);
+        assert_eq!(read(&path), COMMENTED);
+    }
+
+    #[test]
+    fn remove_unknown_task() {
+        let (_d, path) = setup(COMMENTED);
+        let e = remove_task(&path, "dbb").unwrap_err();
+        assert_eq!(e.code, "unknown_task");
+        assert_eq!(e.exit_code, EXIT_USAGE);
+        assert!(e.message.contains("did you mean 'db'"), "{}", e.message);
+    }
+
+    #[test]
+    fn keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_d, path) = setup("[tasks]\na = \"x\"\n");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        add_task(&path, &NewTask::new("b", "y"), false).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        // no temp files left behind
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn dotted_and_inline_styles_are_kept() {
+        let (_d, path) = setup("name = \"x\"\ntasks.web.command = \"a\"\n");
+        let mut t = NewTask::new("new", "n");
+        t.port = Some(1);
+        add_task(&path, &t, false).unwrap();
+        let mut t = NewTask::new("web", "w2");
+        t.depends_on = vec!["new".into()];
+        add_task(&path, &t, true).unwrap();
+        assert_eq!(
+            read(&path),
+            "name = \"x\"\ntasks.web.command = \"w2\"\ntasks.web.depends_on = [\"new\"]\ntasks.new = { command = \"n\", port = 1 }\n"
+        );
+
+        let (_d, path) = setup("tasks = { web = \"a\" }\n");
+        add_task(&path, &NewTask::new("new", "n"), false).unwrap();
+        let after = read(&path);
+        assert!(after.starts_with("tasks = { web = \"a\""), "{after}");
+        assert!(after.contains("new = { command = \"n\" }"), "{after}");
+        assert_eq!(load::load(&path).unwrap().task_names(), vec!["web", "new"]);
+        let e = add_task(&path, &NewTask::new("web", "n"), false).unwrap_err();
+        assert_eq!(e.code, "task_exists");
+    }
+
+    #[test]
+    fn force_replace_drops_old_subtables() {
+        let text = "[tasks.web]\ncommand = \"a\"\n[tasks.web.hooks]\nbefore_start = \"b\"\n# c\n[tasks.api]\ncommand = \"c\"\n";
+        let (_d, path) = setup(text);
+        add_task(&path, &NewTask::new("web", "w2"), true).unwrap();
+        assert_eq!(
+            read(&path),
+            "[tasks.web]\ncommand = \"w2\"\n# c\n[tasks.api]\ncommand = \"c\"\n"
+        );
+    }
+}

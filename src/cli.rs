@@ -1,0 +1,89 @@
+//! Command-line definitions (clap) only.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// tmux-based task supervisor for development stacks, built for LLM coding agents.
+#[derive(Debug, Parser)]
+#[command(name = "taskmux", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Config file (default: taskmux.toml in the current directory or a parent).
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        value_name = "PATH",
+        env = "TASKMUX_CONFIG"
+    )]
+    pub config: Option<PathBuf>,
+    /// Print one JSON document (or JSON lines for streams) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start all auto_start tasks in dependency order, or the named tasks.
+    Start(TaskNames),
+    /// Stop tasks (C-c, then SIGTERM, then SIGKILL); no names = all, ending the session.
+    Stop(TaskNames),
+    /// Stop then start tasks again (no names = all).
+    Restart(TaskNames),
+    /// SIGKILL a task's process group and destroy its window.
+    Kill(OneTask),
+    /// Session state and one row per task.
+    #[command(visible_aliases = ["list", "ls"])]
+    Status,
+    /// One task's full state as JSON.
+    Inspect(OneTask),
+    /// Probe every task; exit 1 when a running task is unhealthy.
+    Health,
+    /// Add a task to taskmux.toml (keeps comments and layout).
+    Add(AddArgs),
+    /// Remove a task from taskmux.toml (stops it first if running).
+    #[command(visible_alias = "rm")]
+    Remove(OneTask),
+}
+
+#[derive(Debug, Args)]
+pub struct TaskNames {
+    /// Task names (none = all).
+    pub tasks: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OneTask {
+    /// Task name.
+    pub task: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Task name ([A-Za-z0-9_-]).
+    pub task: String,
+    /// Shell command to run.
+    pub command: String,
+    /// Working directory (relative to the config file).
+    #[arg(long)]
+    pub cwd: Option<String>,
+    /// Port the task listens on (freed before start, exported as PORT).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Shell command whose exit 0 means healthy.
+    #[arg(long)]
+    pub health_check: Option<String>,
+    /// HTTP URL probed for health.
+    #[arg(long)]
+    pub health_url: Option<String>,
+    /// Tasks that must be healthy first (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub depends_on: Vec<String>,
+    /// Do not start with `taskmux start`.
+    #[arg(long)]
+    pub no_auto_start: bool,
+    /// Replace a task of the same name.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,91 @@
+//! add and remove: comment-preserving edits of taskmux.toml.
+
+use crate::cli::AddArgs;
+use crate::config::{self, edit};
+use crate::error::Result;
+use crate::output::emit;
+use serde_json::json;
+use std::path::Path;
+
+pub fn add(explicit: Option<&Path>, a: AddArgs, json_mode: bool) -> Result<i32> {
+    let path = config::find_config(explicit)?;
+    let task = edit::NewTask {
+        name: a.task.clone(),
+        command: a.command.clone(),
+        cwd: a.cwd,
+        port: a.port,
+        health_check: a.health_check,
+        health_url: a.health_url,
+        depends_on: a.depends_on,
+        auto_start: !a.no_auto_start,
+    };
+    edit::add_task(&path, &task, a.force)?;
+    let report = json!({ "task": a.task, "command": a.command, "config": path });
+    emit(json_mode, true, &report, || {
+        format!("added task '{}' to {}", a.task, path.display())
+    });
+    Ok(0)
+}
+
+pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<i32> {
+    let path = config::find_config(explicit)?;
+    let cfg = config::load(&path)?;
+    super::check_names(&cfg, std::slice::from_ref(&name))?;
+    let dependents = crate::graph::dependents(&cfg, &name);
+    if !dependents.is_empty() {
+        return Err(crate::error::Error::new(
+            "has_dependents",
+            format!(
+                "cannot remove '{name}': {} depend{} on it (remove or edit {} first)",
+                dependents.join(", "),
+                if dependents.len() == 1 { "s" } else { "" },
+                if dependents.len() == 1 { "it" } else { "them" }
+            ),
+            crate::error::EXIT_USAGE,
+        ));
+    }
+    let snap_running = {
+        let report = super::runtime::ask(&cfg, crate::supervisor::status::GetStatus)?;
+        report.tasks.iter().any(|t| t.name == name && t.running)
+    };
+    if snap_running {
+        // Quietly stop it first; its window goes with the task.
+        let code = lifecycle_stop_quiet(&cfg, &name)?;
+        if code != 0 {
+            return Ok(code);
+        }
+    }
+    edit::remove_task(&path, &name)?;
+    let report = json!({ "task": name, "config": path, "stopped": snap_running });
+    emit(json_mode, true, &report, || {
+        let mut s = format!("removed task '{name}' from {}", path.display());
+        if snap_running {
+            s = format!("stopped {name}\n{s}");
+        }
+        s
+    });
+    Ok(0)
+}
+
+fn lifecycle_stop_quiet(cfg: &config::Config, name: &str) -> Result<i32> {
+    let report = super::runtime::ask(
+        cfg,
+        crate::supervisor::session_messages::StopTasks {
+            names: vec![name.to_string()],
+            end_session: false,
+        },
+    )?;
+    if let Some(f) = report.failed.first() {
+        return Err(crate::error::Error::failed(format!(
+            "could not stop '{}' before removing it: {}",
+            f.task, f.message
+        )));
+    }
+    super::runtime::ask(
+        cfg,
+        crate::supervisor::session_messages::KillTask {
+            name: name.to_string(),
+        },
+    )?;
+    Ok(0)
+}

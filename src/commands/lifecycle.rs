@@ -1,0 +1,142 @@
+//! start, stop, restart, kill.
+
+use super::check_names;
+use super::runtime::ask;
+use crate::config::Config;
+use crate::error::Result;
+use crate::output::{emit, paint, warn, Style};
+use crate::supervisor::session_messages::*;
+use std::fmt::Write;
+
+pub fn start(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
+    check_names(cfg, &names)?;
+    let report = ask(cfg, StartTasks { names })?;
+    let ok = report.failed.is_empty();
+    if !json {
+        report.warnings.iter().for_each(|w| warn(w));
+    }
+    emit(json, ok, &report, || start_text(&report));
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn start_text(r: &StartReport) -> String {
+    let mut out = String::new();
+    if r.session_created {
+        let _ = writeln!(
+            out,
+            "created tmux session '{}' (attach: tmux attach -t {})",
+            r.session, r.session
+        );
+    }
+    for l in &r.started {
+        for f in &l.freed_port {
+            let _ = writeln!(
+                out,
+                "freed port for {}: stopped pid {} ({})",
+                l.task, f.pid, f.command
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{} {} (pid {})",
+            paint(Style::Green, "started"),
+            l.task,
+            l.pid
+        );
+    }
+    for t in &r.already_running {
+        let _ = writeln!(out, "{t} is already running");
+    }
+    for s in &r.skipped {
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            paint(Style::Yellow, "skipped"),
+            s.task,
+            s.reason
+        );
+    }
+    for f in &r.failed {
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            paint(Style::Red, "failed"),
+            f.task,
+            f.message
+        );
+    }
+    if out.is_empty() {
+        out.push_str("nothing to start\n");
+    }
+    out
+}
+
+pub fn stop(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
+    check_names(cfg, &names)?;
+    let end_session = names.is_empty();
+    let report = ask(cfg, StopTasks { names, end_session })?;
+    let ok = report.failed.is_empty();
+    emit(json, ok, &report, || stop_text(&report));
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn stop_text(r: &StopReport) -> String {
+    let mut out = String::new();
+    for s in &r.stopped {
+        if s.was_running {
+            let _ = writeln!(
+                out,
+                "stopped {} ({} after {} ms)",
+                s.task, s.stage, s.elapsed_ms
+            );
+        } else {
+            let _ = writeln!(out, "{} was not running", s.task);
+        }
+    }
+    for f in &r.failed {
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            paint(Style::Red, "failed"),
+            f.task,
+            f.message
+        );
+    }
+    if r.session_ended {
+        let _ = writeln!(out, "session '{}' ended", r.session);
+    } else if r.stopped.is_empty() && r.failed.is_empty() {
+        let _ = writeln!(out, "session '{}' is not running", r.session);
+    }
+    out
+}
+
+pub fn restart(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
+    check_names(cfg, &names)?;
+    let report = ask(cfg, RestartTasks { names })?;
+    let ok = report.start.failed.is_empty() && report.stop.failed.is_empty();
+    if !json {
+        report.start.warnings.iter().for_each(|w| warn(w));
+    }
+    emit(json, ok, &report, || {
+        let mut out = String::new();
+        for s in report.stop.stopped.iter().filter(|s| s.was_running) {
+            let _ = writeln!(out, "stopped {} ({})", s.task, s.stage);
+        }
+        out.push_str(&start_text(&report.start));
+        out
+    });
+    Ok(if ok { 0 } else { 1 })
+}
+
+pub fn kill(cfg: &Config, name: String, json: bool) -> Result<i32> {
+    check_names(cfg, std::slice::from_ref(&name))?;
+    let report = ask(cfg, KillTask { name })?;
+    emit(json, true, &report, || {
+        match (report.was_running, report.window_destroyed) {
+            (true, _) => format!("killed {} (SIGKILL, window destroyed)", report.task),
+            (false, true) => format!("{} was not running; window destroyed", report.task),
+            (false, false) => format!("{} has no window; nothing to kill", report.task),
+        }
+    });
+    Ok(0)
+}

@@ -1,0 +1,42 @@
+//! One file per command family; `run` dispatches a parsed command line.
+
+pub mod edit;
+pub mod lifecycle;
+pub mod query;
+pub mod runtime;
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Config};
+use crate::error::Result;
+
+/// Run a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let json = cli.json;
+    match cli.command {
+        Command::Start(a) => lifecycle::start(&load(&cli.config)?, a.tasks, json),
+        Command::Stop(a) => lifecycle::stop(&load(&cli.config)?, a.tasks, json),
+        Command::Restart(a) => lifecycle::restart(&load(&cli.config)?, a.tasks, json),
+        Command::Kill(a) => lifecycle::kill(&load(&cli.config)?, a.task, json),
+        Command::Status => query::status(&load(&cli.config)?, json),
+        Command::Inspect(a) => query::inspect(&load(&cli.config)?, a.task),
+        Command::Health => query::health(&load(&cli.config)?, json),
+        Command::Add(a) => edit::add(cli.config.as_deref(), a, json),
+        Command::Remove(a) => edit::remove(cli.config.as_deref(), a.task, json),
+    }
+}
+
+/// Find and load the configuration.
+pub fn load(explicit: &Option<std::path::PathBuf>) -> Result<Config> {
+    let path = config::find_config(explicit.as_deref())?;
+    config::load(&path)
+}
+
+/// Check that every name is a task of the config (unknown → exit 2, did-you-mean).
+pub fn check_names(cfg: &Config, names: &[String]) -> Result<()> {
+    for name in names {
+        if cfg.task(name).is_none() {
+            return Err(crate::error::Error::unknown_task(name, &cfg.task_names()));
+        }
+    }
+    Ok(())
+}

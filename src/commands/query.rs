@@ -1,0 +1,102 @@
+//! status, inspect, health.
+
+use super::check_names;
+use super::runtime::ask;
+use crate::config::Config;
+use crate::error::Result;
+use crate::output::{cell, emit, paint, state_style, table, Style};
+use crate::supervisor::session_messages::CheckHealth;
+use crate::supervisor::status::{GetStatus, Inspect};
+
+pub fn status(cfg: &Config, json: bool) -> Result<i32> {
+    let report = ask(cfg, GetStatus)?;
+    emit(json, true, &report, || {
+        let head = format!(
+            "session {} ({})  config {}\n",
+            paint(Style::Bold, &report.session),
+            if report.running {
+                "running"
+            } else {
+                "not running"
+            },
+            report.config
+        );
+        let rows: Vec<_> = report
+            .tasks
+            .iter()
+            .map(|t| {
+                vec![
+                    cell(&t.name),
+                    (t.state.clone(), Some(state_style(&t.state))),
+                    cell(t.pid.map_or("-".into(), |p| p.to_string())),
+                    cell(t.port.map_or("-".into(), |p| p.to_string())),
+                    cell(t.uptime.clone().unwrap_or_else(|| "-".into())),
+                    cell(t.restarts.to_string()),
+                    cell(if t.depends_on.is_empty() {
+                        "-".into()
+                    } else {
+                        t.depends_on.join(",")
+                    }),
+                    cell(if t.manual { "yes" } else { "no" }),
+                    cell(t.reason.clone().unwrap_or_default()),
+                ]
+            })
+            .collect();
+        head + &table(
+            &[
+                "TASK",
+                "STATE",
+                "PID",
+                "PORT",
+                "UPTIME",
+                "RESTARTS",
+                "DEPENDS_ON",
+                "MANUAL",
+                "NOTE",
+            ],
+            &rows,
+        )
+    });
+    Ok(0)
+}
+
+/// `inspect` always prints JSON (like the original).
+pub fn inspect(cfg: &Config, name: String) -> Result<i32> {
+    check_names(cfg, std::slice::from_ref(&name))?;
+    let report = ask(cfg, Inspect { name })?;
+    emit(true, true, &report, String::new);
+    Ok(0)
+}
+
+pub fn health(cfg: &Config, json: bool) -> Result<i32> {
+    let report = ask(cfg, CheckHealth)?;
+    let unhealthy = report.tasks.iter().any(|t| t.running && !t.healthy);
+    emit(json, !unhealthy, &report, || {
+        let rows: Vec<_> = report
+            .tasks
+            .iter()
+            .map(|t| {
+                let verdict = match (&t.probe, t.running) {
+                    (Some(p), _) if p.healthy => "healthy",
+                    (Some(_), _) | (None, true) => "unhealthy",
+                    (None, false) => "-",
+                };
+                let (method, detail) = t
+                    .probe
+                    .as_ref()
+                    .map_or(("-".to_string(), String::new()), |p| {
+                        (p.method.to_string(), p.detail.clone())
+                    });
+                vec![
+                    cell(&t.task),
+                    (t.state.clone(), Some(state_style(&t.state))),
+                    (verdict.to_string(), Some(state_style(verdict))),
+                    cell(method),
+                    cell(detail),
+                ]
+            })
+            .collect();
+        table(&["TASK", "STATE", "HEALTH", "PROBE", "DETAIL"], &rows)
+    });
+    Ok(if unhealthy { 1 } else { 0 })
+}

@@ -1,0 +1,12 @@
+//! The actor system: a SessionSupervisor owning one TaskActor per task.
+
+pub mod launch_spec;
+pub mod session;
+pub mod session_messages;
+pub mod state;
+pub mod status;
+pub mod task;
+pub mod task_messages;
+
+pub use session::SessionSupervisor;
+pub use task::TaskContext;

@@ -1,0 +1,152 @@
+//! A task's life as an explicit state, derived from tmux and the supervisor's knowledge.
+
+use crate::tmux::panes::{PaneInfo, SessionSnapshot};
+use serde::Serialize;
+
+/// What is known of a task's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "health", content = "reason")]
+pub enum Health {
+    /// No probe result for the current run.
+    Unknown,
+    Healthy,
+    Unhealthy(String),
+}
+
+/// The life of a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum TaskState {
+    /// Never started in this session (no window).
+    NotStarted,
+    /// Waiting for dependencies to become healthy.
+    WaitingDeps { on: Vec<String> },
+    /// Launched; the first probes have not passed yet.
+    Starting,
+    /// The process is alive.
+    Running { health: Health },
+    /// Stop escalation in progress.
+    Stopping,
+    /// Stopped on purpose (by a user or by `stop`).
+    Stopped,
+    /// Ended on its own.
+    Exited {
+        code: Option<i32>,
+        signal: Option<i32>,
+    },
+    /// Waiting out the restart backoff.
+    Backoff { attempt: u32, delay_ms: u64 },
+    /// Gave up after max_restarts.
+    Failed { reason: String },
+    /// Not started because a dependency never became healthy.
+    Skipped { reason: String },
+}
+
+impl TaskState {
+    /// Short label for tables: running, healthy, unhealthy, stopped, exited (code 1) …
+    pub fn label(&self) -> String {
+        match self {
+            TaskState::NotStarted => "stopped".into(),
+            TaskState::WaitingDeps { .. } => "waiting".into(),
+            TaskState::Starting => "starting".into(),
+            TaskState::Running { health } => match health {
+                Health::Unknown => "running".into(),
+                Health::Healthy => "healthy".into(),
+                Health::Unhealthy(_) => "unhealthy".into(),
+            },
+            TaskState::Stopping => "stopping".into(),
+            TaskState::Stopped => "stopped".into(),
+            TaskState::Exited { code, signal } => match (code, signal) {
+                (_, Some(sig)) => format!("exited (signal {sig})"),
+                (Some(code), None) => format!("exited (code {code})"),
+                (None, None) => "exited".into(),
+            },
+            TaskState::Backoff { .. } => "backoff".into(),
+            TaskState::Failed { .. } => "failed".into(),
+            TaskState::Skipped { .. } => "skipped".into(),
+        }
+    }
+
+    /// True while the task's process is alive.
+    pub fn is_running(&self) -> bool {
+        matches!(self, TaskState::Running { .. } | TaskState::Starting)
+    }
+
+    /// Why the task is not running, when there is something to say.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            TaskState::WaitingDeps { on } => Some(format!("waiting for {}", on.join(", "))),
+            TaskState::Running {
+                health: Health::Unhealthy(r),
+            } => Some(r.clone()),
+            TaskState::Failed { reason } | TaskState::Skipped { reason } => Some(reason.clone()),
+            TaskState::Backoff { attempt, delay_ms } => Some(format!(
+                "restart attempt {attempt} in {:.1}s",
+                *delay_ms as f64 / 1000.0
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The state of a task as tmux shows it (used by one-shot CLI commands).
+pub fn from_snapshot(task: &str, snap: &SessionSnapshot) -> TaskState {
+    match snap.pane(task) {
+        Some(pane) => from_pane(pane),
+        None => match snap.skipped.get(task) {
+            Some(reason) => TaskState::Skipped {
+                reason: reason.clone(),
+            },
+            None => TaskState::NotStarted,
+        },
+    }
+}
+
+/// The state of a task with a window.
+pub fn from_pane(pane: &PaneInfo) -> TaskState {
+    if let Some(reason) = pane.verdict.strip_prefix("failed: ") {
+        if pane.dead {
+            return TaskState::Failed {
+                reason: reason.to_string(),
+            };
+        }
+    }
+    if pane.dead {
+        if pane.desired == "stopped" {
+            return TaskState::Stopped;
+        }
+        return TaskState::Exited {
+            code: pane.dead_status,
+            signal: pane.dead_signal,
+        };
+    }
+    let health = if pane.health == "healthy" {
+        Health::Healthy
+    } else if let Some(reason) = pane.health.strip_prefix("unhealthy: ") {
+        Health::Unhealthy(reason.to_string())
+    } else {
+        Health::Unknown
+    };
+    TaskState::Running { health }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        let mut pane = PaneInfo {
+            dead: true,
+            dead_status: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(from_pane(&pane).label(), "exited (code 3)");
+        pane.desired = "stopped".into();
+        assert_eq!(from_pane(&pane).label(), "stopped");
+        pane.dead = false;
+        pane.health = "unhealthy: exit 1".into();
+        assert_eq!(from_pane(&pane).label(), "unhealthy");
+        assert_eq!(from_pane(&pane).reason().unwrap(), "exit 1");
+    }
+}

@@ -1,0 +1,367 @@
+//! TaskActor: owns one task's window, its probes and its stop escalation.
+
+use super::state::{Health, TaskState};
+use super::task_messages::*;
+use crate::config::TaskConfig;
+use crate::error::{Error, Result};
+use crate::hooks::{run_hook, HookKind, HookRun};
+use crate::probe::{self, ProbeResult};
+use crate::process;
+use crate::tmux::panes::opt;
+use crate::tmux::{window, PaneInfo, Tmux};
+use actix::prelude::*;
+use nix::sys::signal::Signal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long after SIGTERM before SIGKILL.
+pub const TERM_GRACE: Duration = Duration::from_secs(3);
+/// How often a stop checks whether the process is gone.
+const GONE_POLL: Duration = Duration::from_millis(10);
+
+/// What a task actor shares with the session: names, shell, tmux, paths.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    pub session: String,
+    pub shell: String,
+    pub tmux: Tmux,
+    pub hook_timeout: Duration,
+    /// The taskmux executable (log sink and tmux hooks run it).
+    pub exe: PathBuf,
+    /// The environment of the taskmux call that starts tasks.
+    pub base_env: Vec<(String, String)>,
+}
+
+/// One task: its configuration, its last known pane and its state.
+pub struct TaskActor {
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    state: TaskState,
+}
+
+impl TaskActor {
+    pub fn new(ctx: TaskContext, cfg: TaskConfig) -> Self {
+        TaskActor {
+            ctx,
+            cfg,
+            state: TaskState::NotStarted,
+        }
+    }
+}
+
+impl Actor for TaskActor {
+    type Context = Context<Self>;
+}
+
+/// The environment a task runs with: the caller's, then env_file/env, PORT and
+/// TASKMUX_TASK/TASKMUX_SESSION.
+pub fn task_env(ctx: &TaskContext, cfg: &TaskConfig) -> Vec<(String, String)> {
+    let mut env: std::collections::BTreeMap<String, String> = ctx
+        .base_env
+        .iter()
+        .filter(|(k, _)| k != "TMUX" && k != "TMUX_PANE")
+        .cloned()
+        .collect();
+    env.extend(cfg.env.clone());
+    if let Some(port) = cfg.port {
+        env.insert("PORT".into(), port.to_string());
+    }
+    env.insert("TASKMUX_TASK".into(), cfg.name.clone());
+    env.insert("TASKMUX_SESSION".into(), ctx.session.clone());
+    env.into_iter().collect()
+}
+
+fn hook_env(ctx: &TaskContext, task: &str) -> Vec<(String, String)> {
+    vec![
+        ("TASKMUX_TASK".into(), task.to_string()),
+        ("TASKMUX_SESSION".into(), ctx.session.clone()),
+    ]
+}
+
+/// Run the task-level hook of `kind`, if configured.
+async fn task_hook(ctx: &TaskContext, cfg: &TaskConfig, kind: HookKind) -> Result<()> {
+    let Some(command) = kind.pick(&cfg.hooks) else {
+        return Ok(());
+    };
+    run_hook(HookRun {
+        kind,
+        command,
+        scope: &cfg.name,
+        shell: &ctx.shell,
+        cwd: &cfg.cwd,
+        env: hook_env(ctx, &cfg.name),
+        timeout: ctx.hook_timeout,
+    })
+    .await
+    .map(drop)
+}
+
+fn alive(pane: &Option<PaneInfo>) -> bool {
+    pane.as_ref()
+        .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid))
+}
+
+async fn launch(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Result<Launched> {
+    let mut freed_port = Vec::new();
+    if let Some(port) = cfg.port {
+        freed_port = process::free_port(port, Duration::from_secs(2)).await;
+    }
+    task_hook(&ctx, &cfg, HookKind::BeforeStart).await?;
+    let run = pane.as_ref().map_or(0, |p| p.run) + 1;
+    let spec = super::launch_spec::build(&ctx, &cfg, pane.is_some(), run);
+    let started = window::launch(&ctx.tmux, &spec).await?;
+    crate::logs::write_marker(
+        &ctx.session,
+        &cfg.name,
+        &crate::logs::Marker::Start {
+            run,
+            pid: process::task_pid(started.pane_pid),
+        },
+    )
+    .ok();
+    task_hook(&ctx, &cfg, HookKind::AfterStart).await?;
+    Ok(Launched {
+        task: cfg.name.clone(),
+        pid: process::task_pid(started.pane_pid),
+        pane_pid: started.pane_pid,
+        window_id: started.window_id,
+        pane_id: started.pane_id,
+        run,
+        freed_port,
+    })
+}
+
+/// True once nothing of the pane's process group or session is left.
+fn gone(pane_pid: u32) -> bool {
+    !process::group_alive(pane_pid) && process::session_processes(pane_pid).is_empty()
+}
+
+async fn wait_gone(pane_pid: u32, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        if gone(pane_pid) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(GONE_POLL).await;
+    }
+}
+
+fn signal_all(pane_pid: u32, sig: Signal) {
+    process::signal_group(pane_pid, sig);
+    for pid in process::session_processes(pane_pid) {
+        process::signal_pid(pid, sig);
+    }
+}
+
+async fn stop(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Result<Stopped> {
+    let started = Instant::now();
+    let report = |was_running, stage| Stopped {
+        task: cfg.name.clone(),
+        was_running,
+        stage,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    let Some(pane) = pane else {
+        return Ok(report(false, ""));
+    };
+    // Recorded first, so no supervisor restarts what the user is stopping.
+    window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped").await?;
+    if pane.dead || !process::pid_alive(pane.pane_pid) {
+        return Ok(report(false, ""));
+    }
+    task_hook(&ctx, &cfg, HookKind::BeforeStop).await?;
+    window::interrupt(&ctx.tmux, &ctx.session, &cfg.name).await?;
+    let stage = if wait_gone(pane.pane_pid, cfg.stop_grace_period).await {
+        "SIGINT"
+    } else {
+        signal_all(pane.pane_pid, Signal::SIGTERM);
+        if wait_gone(pane.pane_pid, TERM_GRACE).await {
+            "SIGTERM"
+        } else {
+            signal_all(pane.pane_pid, Signal::SIGKILL);
+            if !wait_gone(pane.pane_pid, Duration::from_secs(2)).await {
+                return Err(Error::failed(format!(
+                    "task '{}' (pid {}) survived SIGKILL",
+                    cfg.name, pane.pane_pid
+                )));
+            }
+            "SIGKILL"
+        }
+    };
+    crate::logs::write_marker(
+        &ctx.session,
+        &cfg.name,
+        &crate::logs::Marker::Stop {
+            by: stage.to_string(),
+        },
+    )
+    .ok();
+    task_hook(&ctx, &cfg, HookKind::AfterStop).await?;
+    Ok(report(true, stage))
+}
+
+async fn kill(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Result<bool> {
+    let Some(pane) = pane else {
+        return Ok(false);
+    };
+    window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped")
+        .await
+        .ok();
+    let was_alive = !pane.dead && process::pid_alive(pane.pane_pid);
+    if was_alive {
+        signal_all(pane.pane_pid, Signal::SIGKILL);
+        wait_gone(pane.pane_pid, Duration::from_secs(2)).await;
+    }
+    crate::logs::write_marker(&ctx.session, &cfg.name, &crate::logs::Marker::Kill).ok();
+    window::kill_window(&ctx.tmux, &ctx.session, &cfg.name).await?;
+    Ok(was_alive)
+}
+
+/// Probe once, with the task's configured method.
+async fn probe_once(ctx: &TaskContext, cfg: &TaskConfig, pane: &Option<PaneInfo>) -> ProbeResult {
+    let spec = probe::spec_for(cfg, &ctx.shell, alive(pane));
+    probe::probe(&spec, cfg.health_timeout).await
+}
+
+fn health_option(result: &ProbeResult) -> String {
+    if result.healthy {
+        "healthy".into()
+    } else {
+        format!("unhealthy: {} {}", result.method, result.detail)
+    }
+}
+
+async fn await_ready(
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    pane_pid: u32,
+    deadline: Duration,
+) -> Result<(), String> {
+    let until = Instant::now() + deadline;
+    let mut interval = Duration::from_millis(50);
+    loop {
+        if !process::pid_alive(pane_pid) {
+            let snap = crate::tmux::panes::snapshot(&ctx.tmux, &ctx.session)
+                .await
+                .map_err(|e| e.message)?;
+            let how = snap.pane(&cfg.name).map_or("lost its window".into(), |p| {
+                super::state::from_pane(p).label()
+            });
+            return Err(format!("task '{}' {how} before becoming healthy", cfg.name));
+        }
+        let spec = probe::spec_for(&cfg, &ctx.shell, true);
+        let result = probe::probe(&spec, cfg.health_timeout).await;
+        if result.healthy {
+            window::set_options(
+                &ctx.tmux,
+                &ctx.session,
+                &cfg.name,
+                &[(opt::HEALTH, health_option(&result))],
+            )
+            .await
+            .ok();
+            return Ok(());
+        }
+        let last = format!("{}: {}", result.method, result.detail);
+        if Instant::now() >= until {
+            return Err(format!(
+                "task '{}' did not become healthy within {} (last probe: {last})",
+                cfg.name,
+                humantime::format_duration(deadline)
+            ));
+        }
+        tokio::time::sleep(interval.min(until.saturating_duration_since(Instant::now()))).await;
+        interval = (interval * 2).min(Duration::from_millis(250));
+    }
+}
+
+impl Handler<Launch> for TaskActor {
+    type Result = ResponseActFuture<Self, Result<Launched>>;
+
+    fn handle(&mut self, msg: Launch, _: &mut Context<Self>) -> Self::Result {
+        self.state = TaskState::Starting;
+        let fut = launch(self.ctx.clone(), self.cfg.clone(), msg.pane);
+        Box::pin(fut.into_actor(self).map(|res, act, _| {
+            act.state = match &res {
+                Ok(_) => TaskState::Running {
+                    health: Health::Unknown,
+                },
+                Err(_) => TaskState::NotStarted,
+            };
+            res
+        }))
+    }
+}
+
+impl Handler<AwaitReady> for TaskActor {
+    type Result = ResponseActFuture<Self, Result<(), String>>;
+
+    fn handle(&mut self, msg: AwaitReady, _: &mut Context<Self>) -> Self::Result {
+        let fut = await_ready(
+            self.ctx.clone(),
+            self.cfg.clone(),
+            msg.pane_pid,
+            msg.deadline,
+        );
+        Box::pin(fut.into_actor(self).map(|res, act, _| {
+            if res.is_ok() {
+                act.state = TaskState::Running {
+                    health: Health::Healthy,
+                };
+            }
+            res
+        }))
+    }
+}
+
+impl Handler<Stop> for TaskActor {
+    type Result = ResponseActFuture<Self, Result<Stopped>>;
+
+    fn handle(&mut self, msg: Stop, _: &mut Context<Self>) -> Self::Result {
+        self.state = TaskState::Stopping;
+        let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane);
+        Box::pin(fut.into_actor(self).map(|res, act, _| {
+            act.state = TaskState::Stopped;
+            res
+        }))
+    }
+}
+
+impl Handler<Kill> for TaskActor {
+    type Result = ResponseActFuture<Self, Result<bool>>;
+
+    fn handle(&mut self, msg: Kill, _: &mut Context<Self>) -> Self::Result {
+        let fut = kill(self.ctx.clone(), self.cfg.clone(), msg.pane);
+        Box::pin(fut.into_actor(self).map(|res, act, _| {
+            act.state = TaskState::Stopped;
+            res
+        }))
+    }
+}
+
+impl Handler<Probe> for TaskActor {
+    type Result = ResponseActFuture<Self, ProbeResult>;
+
+    fn handle(&mut self, msg: Probe, _: &mut Context<Self>) -> Self::Result {
+        let ctx = self.ctx.clone();
+        let cfg = self.cfg.clone();
+        let fut = async move {
+            let result = probe_once(&ctx, &cfg, &msg.pane).await;
+            if msg.pane.is_some() {
+                window::set_options(
+                    &ctx.tmux,
+                    &ctx.session,
+                    &cfg.name,
+                    &[(opt::HEALTH, health_option(&result))],
+                )
+                .await
+                .ok();
+            }
+            result
+        };
+        Box::pin(fut.into_actor(self))
+    }
+}

@@ -1,0 +1,70 @@
+//! Messages a [`TaskActor`](super::task::TaskActor) handles, and what it answers.
+
+use crate::error::Result;
+use crate::probe::ProbeResult;
+use crate::process::Listener;
+use crate::tmux::PaneInfo;
+use actix::Message;
+use serde::Serialize;
+
+/// Start the task: port cleanup, task before_start hook, one tmux call, after_start hook.
+#[derive(Message)]
+#[rtype(result = "Result<Launched>")]
+pub struct Launch {
+    /// The task's pane as last seen (None: no window yet).
+    pub pane: Option<PaneInfo>,
+}
+
+/// What a launch did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Launched {
+    pub task: String,
+    pub pid: u32,
+    pub pane_pid: u32,
+    pub window_id: String,
+    pub pane_id: String,
+    pub run: u32,
+    /// Processes that held the task's port and were stopped.
+    pub freed_port: Vec<Listener>,
+}
+
+/// Probe quickly until the task is healthy, it dies, or the deadline passes.
+#[derive(Message)]
+#[rtype(result = "std::result::Result<(), String>")]
+pub struct AwaitReady {
+    /// The pane process launched (dead means the task ended).
+    pub pane_pid: u32,
+    pub deadline: std::time::Duration,
+}
+
+/// Stop the task with the full escalation (C-c, SIGTERM, SIGKILL); the window stays.
+#[derive(Message)]
+#[rtype(result = "Result<Stopped>")]
+pub struct Stop {
+    pub pane: Option<PaneInfo>,
+}
+
+/// How a stop ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stopped {
+    pub task: String,
+    /// False when the task was not running.
+    pub was_running: bool,
+    /// The signal that ended it: "SIGINT", "SIGTERM", "SIGKILL", or "" when not running.
+    pub stage: &'static str,
+    pub elapsed_ms: u64,
+}
+
+/// SIGKILL the process group and destroy the window.
+#[derive(Message)]
+#[rtype(result = "Result<bool>")]
+pub struct Kill {
+    pub pane: Option<PaneInfo>,
+}
+
+/// Run the task's health probe once.
+#[derive(Message)]
+#[rtype(result = "ProbeResult")]
+pub struct Probe {
+    pub pane: Option<PaneInfo>,
+}

@@ -1,0 +1,199 @@
+//! One `list-panes` call reads the state of every task window of a session.
+
+use super::{target, Tmux, THEN};
+use crate::error::Result;
+use std::collections::BTreeMap;
+
+/// Field separator inside the list-panes format (a character no path or name holds).
+const SEP: char = '\x1f';
+
+/// Window user options taskmux keeps on each task window; shared by every taskmux
+/// process and surviving daemon restarts.
+pub mod opt {
+    /// Marks a window as a taskmux task; value is the task name.
+    pub const TASK: &str = "@taskmux-task";
+    /// What the user wants: `running` or `stopped` (a manual stop is never undone).
+    pub const DESIRED: &str = "@taskmux-desired";
+    /// RFC 3339 time the current run started.
+    pub const STARTED_AT: &str = "@taskmux-started-at";
+    /// How many automatic restarts the supervisor made.
+    pub const RESTARTS: &str = "@taskmux-restarts";
+    /// Run number (1 for the first start, +1 for every start or restart).
+    pub const RUN: &str = "@taskmux-run";
+    /// Last probe verdict: `healthy` or `unhealthy: reason`.
+    pub const HEALTH: &str = "@taskmux-health";
+    /// Supervisor verdict beyond the pane state, e.g. `failed: reason`.
+    pub const VERDICT: &str = "@taskmux-verdict";
+}
+
+/// Session option prefix recording why a task was skipped (`@taskmux-skipped-TASK`).
+pub const SKIPPED_PREFIX: &str = "@taskmux-skipped-";
+
+/// One task window's pane, as tmux reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaneInfo {
+    pub window_id: String,
+    pub window_name: String,
+    pub pane_id: String,
+    pub pane_pid: u32,
+    pub dead: bool,
+    pub dead_status: Option<i32>,
+    pub dead_signal: Option<i32>,
+    pub current_command: String,
+    pub current_path: String,
+    pub task: String,
+    pub desired: String,
+    pub started_at: String,
+    pub restarts: u32,
+    pub run: u32,
+    pub health: String,
+    pub verdict: String,
+}
+
+/// Everything `status` needs from tmux, read in one call.
+#[derive(Debug, Clone, Default)]
+pub struct SessionSnapshot {
+    /// False when the session does not exist.
+    pub exists: bool,
+    /// Task windows by task name.
+    pub panes: BTreeMap<String, PaneInfo>,
+    /// Windows that are not taskmux tasks (placeholder, user windows).
+    pub other_windows: Vec<PaneInfo>,
+    /// Skipped tasks and why.
+    pub skipped: BTreeMap<String, String>,
+}
+
+impl SessionSnapshot {
+    /// The pane of a task, if it has a window.
+    pub fn pane(&self, task: &str) -> Option<&PaneInfo> {
+        self.panes.get(task)
+    }
+}
+
+fn format_string() -> String {
+    let fields = [
+        "#{window_id}",
+        "#{window_name}",
+        "#{pane_id}",
+        "#{pane_pid}",
+        "#{pane_dead}",
+        "#{pane_dead_status}",
+        "#{pane_dead_signal}",
+        "#{pane_current_command}",
+        "#{pane_current_path}",
+        &format!("#{{{}}}", opt::TASK),
+        &format!("#{{{}}}", opt::DESIRED),
+        &format!("#{{{}}}", opt::STARTED_AT),
+        &format!("#{{{}}}", opt::RESTARTS),
+        &format!("#{{{}}}", opt::RUN),
+        &format!("#{{{}}}", opt::HEALTH),
+        &format!("#{{{}}}", opt::VERDICT),
+    ];
+    format!("P{SEP}{}", fields.join(&SEP.to_string()))
+}
+
+/// Read the whole session in one tmux call (list-panes plus the session's options).
+pub async fn snapshot(tmux: &Tmux, session: &str) -> Result<SessionSnapshot> {
+    let t = target::session(session);
+    let out = tmux
+        .try_run(&[
+            "list-panes",
+            "-s",
+            "-t",
+            &t,
+            "-F",
+            &format_string(),
+            THEN,
+            "show-options",
+            "-t",
+            &t,
+        ])
+        .await?;
+    Ok(match out {
+        Some(text) => parse(&text),
+        None => SessionSnapshot::default(),
+    })
+}
+
+/// Parse the output of [`snapshot`]'s call.
+pub fn parse(text: &str) -> SessionSnapshot {
+    let mut snap = SessionSnapshot {
+        exists: true,
+        ..Default::default()
+    };
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix(&format!("P{SEP}")) {
+            let pane = parse_pane(rest);
+            if pane.task.is_empty() {
+                snap.other_windows.push(pane);
+            } else {
+                snap.panes.insert(pane.task.clone(), pane);
+            }
+        } else if let Some(rest) = line.strip_prefix(SKIPPED_PREFIX) {
+            if let Some((task, value)) = rest.split_once(' ') {
+                snap.skipped.insert(task.to_string(), unquote(value));
+            }
+        }
+    }
+    snap
+}
+
+fn parse_pane(rest: &str) -> PaneInfo {
+    let f: Vec<&str> = rest.split(SEP).collect();
+    let get = |i: usize| f.get(i).copied().unwrap_or("").to_string();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<i32>().ok());
+    PaneInfo {
+        window_id: get(0),
+        window_name: get(1),
+        pane_id: get(2),
+        pane_pid: get(3).parse().unwrap_or(0),
+        dead: get(4) == "1",
+        dead_status: num(5),
+        dead_signal: num(6),
+        current_command: get(7),
+        current_path: get(8),
+        task: get(9),
+        desired: get(10),
+        started_at: get(11),
+        restarts: get(12).parse().unwrap_or(0),
+        run: get(13).parse().unwrap_or(0),
+        health: get(14),
+        verdict: get(15),
+    }
+}
+
+/// Undo tmux's quoting of an option value in `show-options` output.
+fn unquote(value: &str) -> String {
+    let v = value.trim();
+    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        v[1..v.len() - 1]
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\")
+    } else {
+        v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_panes_and_skipped() {
+        let s = SEP;
+        let text = format!(
+            "P{s}@1{s}web{s}%1{s}123{s}1{s}3{s}{s}sh{s}/tmp{s}web{s}running{s}2026{s}2{s}4{s}healthy{s}\n\
+             P{s}@0{s}_ph{s}%0{s}99{s}0{s}{s}{s}tail{s}/{s}{s}{s}{s}{s}{s}{s}\n\
+             @taskmux-skipped-api \"dependency \\\"db\\\" never healthy\"\n"
+        );
+        let snap = parse(&text);
+        let web = snap.pane("web").unwrap();
+        assert!(web.dead);
+        assert_eq!(web.dead_status, Some(3));
+        assert_eq!(web.dead_signal, None);
+        assert_eq!(web.restarts, 2);
+        assert_eq!(web.run, 4);
+        assert_eq!(snap.other_windows.len(), 1);
+        assert_eq!(snap.skipped["api"], "dependency \"db\" never healthy");
+    }
+}
