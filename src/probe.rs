@@ -91,16 +91,24 @@ pub fn spec_for(task: &TaskConfig, shell: &str, alive: bool) -> ProbeSpec {
 }
 
 /// The result of one probe.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ProbeResult {
     pub healthy: bool,
     /// "http" | "shell" | "tcp" | "process".
-    pub method: &'static str,
+    pub method: String,
     /// "HTTP 200", "exit 0", "connection refused", "timed out after 5s", …
     pub detail: String,
     /// Serialized as `elapsed_ms`.
-    #[serde(rename = "elapsed_ms", serialize_with = "ser_ms")]
+    #[serde(
+        rename = "elapsed_ms",
+        serialize_with = "ser_ms",
+        deserialize_with = "de_ms"
+    )]
     pub elapsed: Duration,
+}
+
+fn de_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    <u64 as serde::Deserialize>::deserialize(d).map(Duration::from_millis)
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -165,7 +173,7 @@ pub async fn probe(spec: &ProbeSpec, timeout: Duration) -> ProbeResult {
     };
     ProbeResult {
         healthy,
-        method,
+        method: method.to_string(),
         detail,
         elapsed: started.elapsed(),
     }

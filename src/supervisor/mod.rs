@@ -1,5 +1,6 @@
 //! The actor system: a SessionSupervisor owning one TaskActor per task.
 
+pub mod events;
 pub mod launch_spec;
 pub mod session;
 pub mod session_messages;

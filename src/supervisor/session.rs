@@ -389,7 +389,7 @@ impl Plan {
                     Ok(stopped) => report.stopped.push(stopped),
                     Err(e) => report.failed.push(TaskError {
                         task: name,
-                        code: e.code,
+                        code: e.code.to_string(),
                         message: e.message,
                     }),
                 }
@@ -489,7 +489,7 @@ fn record(report: &mut StartReport, name: &str, outcome: Outcome) {
         Outcome::AlreadyRunning(_) => report.already_running.push(name.to_string()),
         Outcome::Error(e) => report.failed.push(TaskError {
             task: name.to_string(),
-            code: e.code,
+            code: e.code.to_string(),
             message: e.message,
         }),
     }

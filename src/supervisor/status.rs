@@ -22,7 +22,7 @@ pub struct Inspect {
 }
 
 /// The answer to `status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StatusReport {
     pub session: String,
     /// True when the tmux session exists.
@@ -32,7 +32,7 @@ pub struct StatusReport {
 }
 
 /// One row of `status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StatusRow {
     pub name: String,
     /// running, healthy, unhealthy, stopped, exited (code N), skipped, failed …
@@ -58,7 +58,7 @@ pub struct StatusRow {
 }
 
 /// The answer to `inspect`: the original's fields plus ours.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct InspectReport {
     pub name: String,
     pub session: String,
@@ -84,7 +84,7 @@ pub struct InspectReport {
     pub exit_signal: Option<i32>,
     pub started_at: Option<String>,
     pub uptime_seconds: Option<u64>,
-    pub restart_policy: &'static str,
+    pub restart_policy: String,
     pub restarts: u32,
     pub run: u32,
     pub port: Option<u16>,
@@ -213,7 +213,7 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
             None
         },
         started_at,
-        restart_policy: t.restart_policy.as_str(),
+        restart_policy: t.restart_policy.as_str().to_string(),
         restarts: pane.map_or(0, |p| p.restarts),
         run: pane.map_or(0, |p| p.run),
         port: t.port,

@@ -158,10 +158,10 @@ fn signal_all(pane_pid: u32, sig: Signal) {
 
 async fn stop(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Result<Stopped> {
     let started = Instant::now();
-    let report = |was_running, stage| Stopped {
+    let report = |was_running, stage: &str| Stopped {
         task: cfg.name.clone(),
         was_running,
-        stage,
+        stage: stage.to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
     let Some(pane) = pane else {

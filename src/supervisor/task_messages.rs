@@ -16,7 +16,7 @@ pub struct Launch {
 }
 
 /// What a launch did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Launched {
     pub task: String,
     pub pid: u32,
@@ -45,13 +45,13 @@ pub struct Stop {
 }
 
 /// How a stop ended.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Stopped {
     pub task: String,
     /// False when the task was not running.
     pub was_running: bool,
     /// The signal that ended it: "SIGINT", "SIGTERM", "SIGKILL", or "" when not running.
-    pub stage: &'static str,
+    pub stage: String,
     pub elapsed_ms: u64,
 }
 

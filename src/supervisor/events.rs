@@ -1,0 +1,147 @@
+//! The session's event bus: seq-numbered events, a bounded in-memory ring for
+//! resuming subscribers, and an append-only JSON-lines file in the state dir.
+
+use actix::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// How many recent events a subscriber can resume from.
+pub const RING_SIZE: usize = 1024;
+
+/// One thing that happened: task started, stopped, exited, health changed,
+/// restarting, failed, config reloaded …
+#[derive(Debug, Clone, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct Event {
+    /// Always "event" (lets clients tell events from responses).
+    #[serde(rename = "type")]
+    pub kind_tag: String,
+    /// Increases by one per event within a daemon's life.
+    pub seq: u64,
+    /// RFC 3339 UTC with milliseconds.
+    pub ts: String,
+    /// started, stopped, exited, health_changed, restarting, failed, config_reloaded,
+    /// config_error, killed, skipped …
+    pub event: String,
+    /// The task concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// Event-specific fields (code, signal, attempt, delay_ms, healthy, reason …).
+    #[serde(flatten)]
+    pub data: serde_json::Map<String, Value>,
+}
+
+/// Publishes events to subscribers, the ring and the events file.
+pub struct EventBus {
+    next_seq: u64,
+    ring: VecDeque<Event>,
+    subscribers: Vec<(u64, Recipient<Event>)>,
+    next_subscriber: u64,
+    file: Option<PathBuf>,
+}
+
+impl EventBus {
+    /// A bus that appends to `file` (None: memory only).
+    pub fn new(file: Option<PathBuf>) -> Self {
+        EventBus {
+            next_seq: 1,
+            ring: VecDeque::with_capacity(RING_SIZE),
+            subscribers: Vec::new(),
+            next_subscriber: 1,
+            file,
+        }
+    }
+
+    /// Publish an event; `data` must be a JSON object (or null).
+    pub fn publish(&mut self, event: &str, task: Option<&str>, data: Value) -> Event {
+        let data = match data {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        let ev = Event {
+            kind_tag: "event".into(),
+            seq: self.next_seq,
+            ts: crate::timefmt::now_rfc3339(),
+            event: event.to_string(),
+            task: task.map(str::to_string),
+            data,
+        };
+        self.next_seq += 1;
+        if self.ring.len() == RING_SIZE {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(ev.clone());
+        if let Some(path) = &self.file {
+            append_line(path, &ev);
+        }
+        self.subscribers
+            .retain(|(_, r)| r.connected() && r.try_send(ev.clone()).is_ok());
+        ev
+    }
+
+    /// Add a subscriber; returns its id and the events after `since_seq` still in the ring.
+    pub fn subscribe(
+        &mut self,
+        who: Recipient<Event>,
+        since_seq: Option<u64>,
+    ) -> (u64, Vec<Event>) {
+        let id = self.next_subscriber;
+        self.next_subscriber += 1;
+        self.subscribers.push((id, who));
+        let missed = since_seq
+            .map(|s| self.ring.iter().filter(|e| e.seq > s).cloned().collect())
+            .unwrap_or_default();
+        (id, missed)
+    }
+
+    /// Remove a subscriber.
+    pub fn unsubscribe(&mut self, id: u64) {
+        self.subscribers.retain(|(i, _)| *i != id);
+    }
+
+    /// The last seq published (0 before any).
+    pub fn last_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+}
+
+/// Append one event as a JSON line (small write, O_APPEND).
+fn append_line(path: &PathBuf, ev: &Event) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        if let Ok(mut line) = serde_json::to_vec(ev) {
+            line.push(b'\n');
+            let _ = f.write_all(&line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("events.jsonl");
+        let mut bus = EventBus::new(Some(file.clone()));
+        bus.publish("started", Some("web"), serde_json::json!({"pid": 5}));
+        bus.publish("exited", Some("web"), serde_json::json!({"code": 1}));
+        assert_eq!(bus.last_seq(), 2);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["type"], "event");
+        assert_eq!(first["seq"], 1);
+        assert_eq!(first["task"], "web");
+        assert_eq!(first["pid"], 5);
+    }
+}
