@@ -3,6 +3,7 @@
 mod config;
 mod error;
 mod graph;
+mod logs;
 mod paths;
 mod suggest;
 
