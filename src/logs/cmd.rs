@@ -74,8 +74,18 @@ struct Printer {
 impl Printer {
     fn format(&self, l: &LogLine) -> String {
         if self.json {
-            let v = serde_json::json!({"task": l.task, "ts": l.ts, "line": l.text});
-            return v.to_string();
+            #[derive(serde::Serialize)]
+            struct J<'a> {
+                task: &'a str,
+                ts: &'a str,
+                line: &'a str,
+            }
+            let j = J {
+                task: &l.task,
+                ts: &l.ts,
+                line: &l.text,
+            };
+            return serde_json::to_string(&j).unwrap_or_default();
         }
         let mut s = String::new();
         if self.timestamps && !l.ts.is_empty() {
