@@ -10,6 +10,7 @@ use super::format::{log_path, now_ts, rotated_path};
 use crate::error::{Error, Result};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Bytes read from the pane per read call.
@@ -213,6 +214,8 @@ pub struct LogWriter {
     buf: Vec<u8>,
     /// Bytes in the file plus bytes buffered.
     size: u64,
+    /// (dev, inode) of the open file, to notice when it was moved or deleted.
+    id: (u64, u64),
     max_size: u64,
     max_files: u32,
 }
@@ -223,7 +226,7 @@ impl LogWriter {
         fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         let path = log_path(dir, task);
         let file = open_append(&path)?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let (size, id) = file_info(&file);
         Ok(LogWriter {
             dir: dir.to_path_buf(),
             task: task.to_string(),
@@ -231,6 +234,7 @@ impl LogWriter {
             file,
             buf: Vec::with_capacity(WRITE_BUF + 1024),
             size,
+            id,
             max_size: max_size.max(1),
             max_files: max_files.max(1),
         })
@@ -265,13 +269,17 @@ impl LogWriter {
         Ok(())
     }
 
-    /// Write everything buffered to the file.
+    /// Write everything buffered to the file. Then, if `task.log` is no longer
+    /// our file (`logs --clear`, or another sink rotated it), reopen it by path.
     pub fn flush(&mut self) -> Result<()> {
-        self.write_buf()?;
-        // Account for lines appended by marker writers.
-        if let Ok(m) = self.file.metadata() {
-            self.size = m.len();
+        let same = fs::metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.id);
+        if !same {
+            fs::create_dir_all(&self.dir).ok();
+            self.file = open_append(&self.path)?;
         }
+        self.write_buf()?;
+        // Also accounts for lines appended by marker writers.
+        (self.size, self.id) = file_info(&self.file);
         Ok(())
     }
 
@@ -302,9 +310,15 @@ impl LogWriter {
         }
         fs::create_dir_all(&self.dir).ok();
         self.file = open_append(&self.path)?;
-        self.size = self.file.metadata().map(|m| m.len()).unwrap_or(0);
+        (self.size, self.id) = file_info(&self.file);
         Ok(())
     }
+}
+
+fn file_info(f: &File) -> (u64, (u64, u64)) {
+    f.metadata()
+        .map(|m| (m.len(), (m.dev(), m.ino())))
+        .unwrap_or((0, (0, 0)))
 }
 
 fn open_append(path: &Path) -> Result<File> {
@@ -437,6 +451,20 @@ mod tests {
         let (n, sizes) = count_lines(dir.path(), "flood");
         assert_eq!(n, 1_000_000);
         assert!(sizes.len() > 1, "rotation happened");
+    }
+
+    #[test]
+    fn reopens_after_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = LogWriter::open(dir.path(), "t", 1 << 20, 3).unwrap();
+        let mut sink = Sink::new(w);
+        sink.feed(b"one\r\n").unwrap();
+        sink.writer.flush().unwrap();
+        fs::remove_file(dir.path().join("t.log")).unwrap();
+        sink.feed(b"two\r\n").unwrap();
+        sink.finish().unwrap();
+        let text = fs::read_to_string(dir.path().join("t.log")).unwrap();
+        assert!(text.ends_with(" two\n") && !text.contains("one"), "{text}");
     }
 
     #[test]
