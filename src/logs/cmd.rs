@@ -367,6 +367,26 @@ mod tests {
         assert!(!logs.join("api.log").exists() && !logs.join("api.log.1").exists());
     }
 
+    #[derive(clap::Parser)]
+    struct T {
+        #[command(flatten)]
+        a: LogsArgs,
+    }
+
+    #[test]
+    fn clap_args() {
+        use clap::{CommandFactory, Parser};
+        T::command().debug_assert();
+        let t = T::try_parse_from([
+            "x", "api", "-n", "5", "-g", "err", "-C", "2", "--since", "5m",
+        ])
+        .unwrap();
+        assert_eq!(t.a.task.as_deref(), Some("api"));
+        assert_eq!((t.a.lines, t.a.context), (Some(5), 2));
+        assert!(T::try_parse_from(["x", "--clear"]).unwrap().a.clear);
+        assert!(T::try_parse_from(["x", "--clear", "-f"]).is_err());
+    }
+
     #[test]
     fn printer_formats() {
         let l = LogLine {

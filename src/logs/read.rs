@@ -533,6 +533,18 @@ mod tests {
     }
 
     #[test]
+    fn caps_leave_newer_bytes_to_the_follower() {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "t.log", &[(1, "a"), (2, "b")]);
+        let cap = fs::metadata(d.path().join("t.log")).unwrap().len();
+        write(d.path(), "t.log", &[(3, "c")]);
+        let caps = std::collections::HashMap::from([("t".to_string(), cap)]);
+        let q = Query::new(vec!["t".into()], 10);
+        let got: Vec<LogLine> = query_groups_in(d.path(), &q, Some(&caps)).unwrap().concat();
+        assert_eq!(texts(&got), vec!["t:a", "t:b"]);
+    }
+
+    #[test]
     fn since_until() {
         let d = tempfile::tempdir().unwrap();
         write(
