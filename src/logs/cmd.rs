@@ -177,6 +177,13 @@ fn run_logs_in(cfg: &Config, dir: &Path, args: &LogsArgs, json: bool) -> Result<
         return Ok(0);
     }
 
+    if args.follow {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe {
+            libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+            libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        }
+    }
     let follower = args
         .follow
         .then(|| Follower::in_dir(dir, tasks.clone(), grep.clone()));
@@ -212,11 +219,6 @@ fn run_logs_in(cfg: &Config, dir: &Path, args: &LogsArgs, json: bool) -> Result<
     let Some(mut follower) = follower else {
         return Ok(0);
     };
-    // SAFETY: the handler only stores to an atomic.
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-    }
     let res = follow_loop(&mut follower, &printer, &mut out, until);
     finish(res)
 }
