@@ -45,6 +45,14 @@ pub enum Command {
     /// Remove a task from taskmux.toml (stops it first if running).
     #[command(visible_alias = "rm")]
     Remove(OneTask),
+    /// Show task logs: interleaved, tail, grep, since/until, follow.
+    Logs(crate::logs::LogsArgs),
+    /// Internal: the pipe-pane log sink of one task.
+    #[command(name = "_log-sink", hide = true)]
+    LogSink(crate::logs::SinkArgs),
+    /// Internal: append a marker line to a task's log (used by tmux hooks).
+    #[command(name = "_log-mark", hide = true)]
+    LogMark(crate::logs::MarkArgs),
 }
 
 #[derive(Debug, Args)]

@@ -17,12 +17,24 @@ fn rejected(sb: &Sandbox, toml: &str, needles: &[&str]) {
 #[test]
 fn config_rejections_exit_2_with_position() {
     let sb = Sandbox::new();
-    rejected(&sb, "name = \"x\"\n[tasks.a]\ncommand = \"sleep 1\n", &["taskmux.toml:3:"]);
-    rejected(&sb, "[tasks.a]\ncommand = \"x\"\nport = \"abc\"\n", &["taskmux.toml:3:", "port"]);
+    rejected(
+        &sb,
+        "name = \"x\"\n[tasks.a]\ncommand = \"sleep 1\n",
+        &["taskmux.toml:3:"],
+    );
+    rejected(
+        &sb,
+        "[tasks.a]\ncommand = \"x\"\nport = \"abc\"\n",
+        &["taskmux.toml:3:", "port"],
+    );
     rejected(
         &sb,
         "[tasks.a]\ncommand = \"x\"\nheath_check = \"true\"\n",
-        &["taskmux.toml:3:", "heath_check", "did you mean 'health_check'"],
+        &[
+            "taskmux.toml:3:",
+            "heath_check",
+            "did you mean 'health_check'",
+        ],
     );
     rejected(&sb, "naem = \"x\"\n", &["did you mean 'name'"]);
     rejected(
@@ -30,15 +42,27 @@ fn config_rejections_exit_2_with_position() {
         "[tasks.a]\ncommand = \"x\"\ndepends_on = [\"nope\"]\n",
         &["'nope'", "'a'"],
     );
-    rejected(&sb, "[tasks.a]\ncommand = \"x\"\ndepends_on = [\"a\"]\n", &["itself"]);
+    rejected(
+        &sb,
+        "[tasks.a]\ncommand = \"x\"\ndepends_on = [\"a\"]\n",
+        &["itself"],
+    );
     rejected(
         &sb,
         "[tasks.a]\ncommand = \"x\"\ndepends_on = [\"b\"]\n[tasks.b]\ncommand = \"x\"\ndepends_on = [\"a\"]\n",
         &["cycle", "a -> b -> a"],
     );
-    rejected(&sb, "name = \"my app\"\n[tasks.a]\ncommand = \"x\"\n", &["\"my app\""]);
+    rejected(
+        &sb,
+        "name = \"my app\"\n[tasks.a]\ncommand = \"x\"\n",
+        &["\"my app\""],
+    );
     rejected(&sb, "[tasks.\"we.b\"]\ncommand = \"x\"\n", &["we.b"]);
-    rejected(&sb, "[tasks.a]\ncommand = \"x\"\nhealth_interval = \"soon\"\n", &["health_interval"]);
+    rejected(
+        &sb,
+        "[tasks.a]\ncommand = \"x\"\nhealth_interval = \"soon\"\n",
+        &["health_interval"],
+    );
 }
 
 #[test]
@@ -61,9 +85,17 @@ fn bare_string_tasks_and_relative_cwd() {
     cmd.current_dir(&sb.home);
     let out: Run = cmd.output().unwrap().into();
     let out = out.ok();
-    let here = sb.wait_file_contains(&sb.path("where.txt"), "\n", std::time::Duration::from_secs(10));
+    let here = sb.wait_file_contains(
+        &sb.path("where.txt"),
+        "\n",
+        std::time::Duration::from_secs(10),
+    );
     assert_eq!(here.trim(), sb.work.to_str().unwrap(), "{}", out.all());
-    let sub = sb.wait_file_contains(&sb.path("sub/dir/where.txt"), "\n", std::time::Duration::from_secs(10));
+    let sub = sb.wait_file_contains(
+        &sb.path("sub/dir/where.txt"),
+        "\n",
+        std::time::Duration::from_secs(10),
+    );
     assert!(sub.trim().ends_with("sub/dir"));
 }
 
@@ -72,7 +104,15 @@ fn add_and_remove_keep_comments() {
     let sb = Sandbox::new();
     let original = "# my stack\nname = \"edit\" # session\n\n# the api server\n[tasks.api]\ncommand = \"sleep 300\" # keep me\n";
     sb.config(original);
-    let v = sb.json(&["add", "worker", "sleep 100", "--depends-on", "api", "--port", "18999"]);
+    let v = sb.json(&[
+        "add",
+        "worker",
+        "sleep 100",
+        "--depends-on",
+        "api",
+        "--port",
+        "18999",
+    ]);
     assert_eq!(v["ok"], true, "{v}");
     let text = std::fs::read_to_string(sb.path("taskmux.toml")).unwrap();
     assert!(text.starts_with(original), "{text}");
@@ -81,29 +121,43 @@ fn add_and_remove_keep_comments() {
     sb.run(&["add", "worker", "x"]).code(2);
     sb.run(&["add", "worker", "sleep 5", "--force"]).ok();
     // remove refuses a task others depend on, naming them.
-    sb.run(&["add", "web", "sleep 100", "--depends-on", "worker"]).ok();
+    sb.run(&["add", "web", "sleep 100", "--depends-on", "worker"])
+        .ok();
     let r = sb.run(&["remove", "worker"]).code(2);
     assert!(r.stderr.contains("web"), "{}", r.stderr);
     sb.run(&["remove", "web"]).ok();
     let v = sb.json(&["remove", "worker"]);
     assert_eq!(v["ok"], true, "{v}");
     let text = std::fs::read_to_string(sb.path("taskmux.toml")).unwrap();
-    assert_eq!(text.trim_end(), original.trim_end(), "comments and layout must survive");
+    assert_eq!(
+        text.trim_end(),
+        original.trim_end(),
+        "comments and layout must survive"
+    );
     // An invalid add writes nothing.
     sb.run(&["add", "x", "y", "--depends-on", "ghost"]).code(2);
-    assert_eq!(std::fs::read_to_string(sb.path("taskmux.toml")).unwrap().trim_end(), original.trim_end());
+    assert_eq!(
+        std::fs::read_to_string(sb.path("taskmux.toml"))
+            .unwrap()
+            .trim_end(),
+        original.trim_end()
+    );
 }
 
 #[test]
 fn remove_stops_a_running_task_first() {
     let sb = Sandbox::new();
-    sb.config("name = \"rm\"\n[tasks.a]\ncommand = \"sleep 300\"\n[tasks.b]\ncommand = \"sleep 300\"\n");
+    sb.config(
+        "name = \"rm\"\n[tasks.a]\ncommand = \"sleep 300\"\n[tasks.b]\ncommand = \"sleep 300\"\n",
+    );
     sb.run(&["start"]).ok();
     let pid = sb.task("a")["pid"].as_u64().unwrap();
     let v = sb.json(&["remove", "a"]);
     assert_eq!(v["stopped"], true, "{v}");
     assert!(!pid_alive(pid as u32));
-    let w = sb.tmux(&["list-windows", "-t", "=rm", "-F", "#{window_name}"]).stdout;
+    let w = sb
+        .tmux(&["list-windows", "-t", "=rm", "-F", "#{window_name}"])
+        .stdout;
     assert!(!w.lines().any(|l| l == "a"), "{w}");
 }
 
@@ -143,9 +197,24 @@ fn inspect_has_the_original_fields() {
     sb.run(&["start"]).ok();
     let v = sb.run(&["inspect", "api"]).ok().json();
     for key in [
-        "name", "command", "auto_start", "cwd", "health_check", "depends_on", "running", "healthy", "pid",
-        "pane_current_command", "pane_current_path", "window_id", "pane_id", "state", "exit_code",
-        "started_at", "restart_policy", "port",
+        "name",
+        "command",
+        "auto_start",
+        "cwd",
+        "health_check",
+        "depends_on",
+        "running",
+        "healthy",
+        "pid",
+        "pane_current_command",
+        "pane_current_path",
+        "window_id",
+        "pane_id",
+        "state",
+        "exit_code",
+        "started_at",
+        "restart_policy",
+        "port",
     ] {
         assert!(v.get(key).is_some(), "inspect lacks {key}: {v}");
     }
@@ -165,7 +234,12 @@ fn health_exits_1_when_a_running_task_is_unhealthy() {
     let r = sb.run(&["health"]).code(1);
     assert!(r.stdout.contains("broken-db"), "{}", r.stdout);
     let v = sb.run(&["health", "--json"]).code(1).json();
-    let bad = v["tasks"].as_array().unwrap().iter().find(|t| t["task"] == "bad").unwrap();
+    let bad = v["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task"] == "bad")
+        .unwrap();
     assert_eq!(bad["healthy"], false);
     assert_eq!(bad["probe"]["method"], "shell");
     sb.run(&["stop", "bad"]).ok();

@@ -7,11 +7,17 @@ use std::time::Duration;
 const LONG: Duration = Duration::from_secs(15);
 
 fn windows(sb: &Sandbox, session: &str) -> Vec<String> {
-    sb.tmux(&["list-windows", "-t", &format!("={session}"), "-F", "#{window_name}"])
-        .stdout
-        .lines()
-        .map(str::to_string)
-        .collect()
+    sb.tmux(&[
+        "list-windows",
+        "-t",
+        &format!("={session}"),
+        "-F",
+        "#{window_name}",
+    ])
+    .stdout
+    .lines()
+    .map(str::to_string)
+    .collect()
 }
 
 #[test]
@@ -33,8 +39,14 @@ auto_start = false
     assert_eq!(started["ok"], true, "{started}");
     assert_eq!(started["started"].as_array().unwrap().len(), 2);
     let w = windows(&sb, "rt");
-    assert!(w.contains(&"one".into()) && w.contains(&"two".into()), "{w:?}");
-    assert!(!w.contains(&"manual".into()), "manual task must not start: {w:?}");
+    assert!(
+        w.contains(&"one".into()) && w.contains(&"two".into()),
+        "{w:?}"
+    );
+    assert!(
+        !w.contains(&"manual".into()),
+        "manual task must not start: {w:?}"
+    );
     let one = sb.task("one");
     assert_eq!(one["running"], true);
     assert_eq!(sb.task("manual")["manual"], true);
@@ -83,13 +95,21 @@ command = "date +%s%N > solo.start; sleep 300"
         read("web.start"),
         read("solo.start"),
     );
-    assert!(api >= db_ready, "api started before db was healthy\n{}", r.all());
+    assert!(
+        api >= db_ready,
+        "api started before db was healthy\n{}",
+        r.all()
+    );
     assert!(web >= api, "web started before api");
     // Independent tasks start together: solo does not wait for db's health.
     assert!(solo < db_ready, "solo waited for db");
     assert!(db < db_ready);
     // A dependent starts promptly once its dependency is healthy (probe cadence ≤ 250 ms).
-    assert!(api - db_ready < 600_000_000, "api started {} ms after db was ready", (api - db_ready) / 1_000_000);
+    assert!(
+        api - db_ready < 600_000_000,
+        "api started {} ms after db was ready",
+        (api - db_ready) / 1_000_000
+    );
 }
 
 #[test]
@@ -121,7 +141,10 @@ depends_on = ["api"]
         .collect();
     assert!(skipped.contains(&"api") && skipped.contains(&"web"), "{v}");
     let reason = v["skipped"][0]["reason"].as_str().unwrap();
-    assert!(reason.contains("db"), "reason must name the dependency: {reason}");
+    assert!(
+        reason.contains("db"),
+        "reason must name the dependency: {reason}"
+    );
     let w = windows(&sb, "skip");
     assert!(!w.contains(&"api".into()), "{w:?}");
     let api = sb.task("api");
@@ -147,7 +170,10 @@ depends_on = ["db"]
     let r = sb.run(&["start", "api"]).ok();
     assert!(r.stderr.contains("'db'"), "{}", r.all());
     let w = windows(&sb, "named");
-    assert!(w.contains(&"api".into()) && !w.contains(&"db".into()), "{w:?}");
+    assert!(
+        w.contains(&"api".into()) && !w.contains(&"db".into()),
+        "{w:?}"
+    );
     // Starting it again says so and changes nothing.
     let pid = sb.task("api")["pid"].as_u64().unwrap();
     let again = sb.json(&["start", "api"]);
@@ -181,11 +207,17 @@ stop_grace_period = 0.2
         let v = sb.json(&["stop", task]);
         assert_eq!(v["ok"], true, "{v}");
         let s = &v["stopped"][0];
-        (s["stage"].as_str().unwrap().to_string(), s["elapsed_ms"].as_u64().unwrap())
+        (
+            s["stage"].as_str().unwrap().to_string(),
+            s["elapsed_ms"].as_u64().unwrap(),
+        )
     };
     let (s, ms) = stage("polite");
     assert_eq!(s, "SIGINT");
-    assert!(ms < 1000, "a task that exits on C-c must not wait the grace period ({ms} ms)");
+    assert!(
+        ms < 1000,
+        "a task that exits on C-c must not wait the grace period ({ms} ms)"
+    );
     let (s, ms) = stage("noint");
     assert_eq!(s, "SIGTERM");
     assert!((300..2500).contains(&ms), "{ms}");
@@ -197,7 +229,10 @@ stop_grace_period = 0.2
     }
     // Windows stay after a stop, showing the last output.
     let w = windows(&sb, "esc");
-    assert!(w.contains(&"polite".into()) && w.contains(&"stubborn".into()), "{w:?}");
+    assert!(
+        w.contains(&"polite".into()) && w.contains(&"stubborn".into()),
+        "{w:?}"
+    );
     assert_eq!(sb.task("polite")["state"], "stopped");
 }
 
@@ -305,7 +340,11 @@ before_start = "echo nope >&2; exit 3"
         "{log}"
     );
     let r = sb.run(&["start", "blocked"]).code(1);
-    assert!(r.all().contains("exit code 3") && r.all().contains("nope"), "{}", r.all());
+    assert!(
+        r.all().contains("exit code 3") && r.all().contains("nope"),
+        "{}",
+        r.all()
+    );
     assert!(!windows(&sb, "hk").contains(&"blocked".into()));
 }
 
@@ -314,7 +353,13 @@ fn port_cleanup_frees_orphans_but_not_running_tasks() {
     let sb = Sandbox::new();
     let port = free_port();
     let mut orphan = std::process::Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
         .current_dir(&sb.work)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

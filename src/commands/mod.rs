@@ -22,6 +22,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Health => query::health(&load(&cli.config)?, json),
         Command::Add(a) => edit::add(cli.config.as_deref(), a, json),
         Command::Remove(a) => edit::remove(cli.config.as_deref(), a.task, json),
+        Command::Logs(a) => crate::logs::run_logs(&load(&cli.config)?, &a, json),
+        Command::LogSink(a) => crate::logs::run_sink(&a).map(|_| 0),
+        Command::LogMark(a) => crate::logs::run_mark(&a).map(|_| 0),
     }
 }
 

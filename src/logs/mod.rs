@@ -1,32 +1,20 @@
-//! STUB (replaced by the logs branch).
-#![allow(dead_code, unused_variables)]
-use std::path::Path;
-pub enum Marker {
-    Start {
-        run: u32,
-        pid: u32,
-    },
-    Exit {
-        code: Option<i32>,
-        signal: Option<i32>,
-    },
-    Restart {
-        run: u32,
-    },
-    Stop {
-        by: String,
-    },
-    Kill,
-}
-pub fn write_marker(session: &str, task: &str, marker: &Marker) -> crate::error::Result<()> {
-    Ok(())
-}
-pub fn pipe_command(
-    exe: &Path,
-    session: &str,
-    task: &str,
-    max_size: u64,
-    max_files: u32,
-) -> String {
-    String::new()
-}
+//! Task logs: the pipe-pane sink that writes them, markers, reading, following,
+//! and the `logs` command. File layout and format: docs/logs.md.
+
+pub mod cmd;
+pub mod follow;
+pub mod format;
+pub mod marker;
+pub mod read;
+pub mod sink;
+
+#[allow(unused_imports)]
+pub use cmd::{run_logs, LogsArgs};
+#[allow(unused_imports)]
+pub use follow::Follower;
+#[allow(unused_imports)]
+pub use marker::{mark_command, run_mark, write_marker, MarkArgs, MarkKind, Marker};
+#[allow(unused_imports)]
+pub use read::{parse_when, query, query_groups, LogLine, Query};
+#[allow(unused_imports)]
+pub use sink::{pipe_command, run_sink, SinkArgs};

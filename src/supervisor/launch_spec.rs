@@ -5,19 +5,12 @@ use crate::config::TaskConfig;
 use crate::tmux::panes::opt;
 use crate::tmux::window::LaunchSpec;
 
-/// Single-quote a string for /bin/sh.
-pub fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 /// The tmux command the window's pane-died hook runs: record the exit in the log
 /// and wake anyone waiting on the session's exit channel.
 pub fn died_hook(ctx: &TaskContext, task: &str) -> String {
-    let exe = sh_quote(&ctx.exe.to_string_lossy());
     let shell_cmd = format!(
-        "{exe} _log-mark --session {} --task {} exit --code '#{{pane_dead_status}}' --signal '#{{pane_dead_signal}}'",
-        sh_quote(&ctx.session),
-        sh_quote(task)
+        "{} exit --code '#{{pane_dead_status}}' --signal '#{{pane_dead_signal}}'",
+        crate::logs::mark_command(&ctx.exe, &ctx.session, task)
     );
     format!(
         "run-shell -b \"{}\" ; wait-for -S {}",
@@ -31,13 +24,40 @@ pub fn exit_channel(session: &str) -> String {
     format!("taskmux-exit-{session}")
 }
 
+/// Prefix a simple command with `exec`, so the task's process replaces the shell
+/// (its pid is the pane's pid, and signals and `pane_current_command` reach it).
+/// Commands with shell syntax (lists, pipes, redirections, expansions, assignments,
+/// builtins) are left to the shell as written.
+pub fn exec_simple(command: &str) -> String {
+    const SYNTAX: &[char] = &[
+        ';', '&', '|', '<', '>', '(', ')', '$', '`', '\\', '\n', '*', '?', '[', '{', '}', '!', '#',
+        '~',
+    ];
+    const NOT_PROGRAMS: &[&str] = &[
+        "exec", "cd", "export", "set", "source", ".", "eval", "trap", "if", "for", "while",
+        "until", "case", "ulimit", "umask", "wait", "unset", "alias", "read", "exit", "return",
+        "shift",
+    ];
+    let trimmed = command.trim();
+    let first = trimmed.split_whitespace().next().unwrap_or("");
+    if trimmed.is_empty()
+        || trimmed.contains(SYNTAX)
+        || first.contains('=')
+        || NOT_PROGRAMS.contains(&first)
+    {
+        command.to_string()
+    } else {
+        format!("exec {trimmed}")
+    }
+}
+
 /// The launch call for `cfg`, as run number `run`.
 pub fn build(ctx: &TaskContext, cfg: &TaskConfig, respawn: bool, run: u32) -> LaunchSpec {
     LaunchSpec {
         session: ctx.session.clone(),
         task: cfg.name.clone(),
         shell: ctx.shell.clone(),
-        command: cfg.command.clone(),
+        command: exec_simple(&cfg.command),
         cwd: cfg.cwd.to_string_lossy().into_owned(),
         env: task_env(ctx, cfg),
         options: vec![
@@ -54,6 +74,7 @@ pub fn build(ctx: &TaskContext, cfg: &TaskConfig, respawn: bool, run: u32) -> La
             &cfg.name,
             cfg.log_max_size,
             cfg.log_max_files,
+            run,
         )),
         died_hook: Some(died_hook(ctx, &cfg.name)),
         respawn,
@@ -63,7 +84,25 @@ pub fn build(ctx: &TaskContext, cfg: &TaskConfig, respawn: bool, run: u32) -> La
 #[cfg(test)]
 mod tests {
     #[test]
-    fn quotes_for_sh() {
-        assert_eq!(super::sh_quote("it's"), r"'it'\''s'");
+    fn execs_simple_commands_only() {
+        use super::exec_simple;
+        assert_eq!(
+            exec_simple("python3 -m http.server 8000"),
+            "exec python3 -m http.server 8000"
+        );
+        assert_eq!(
+            exec_simple("npm run 'dev server'"),
+            "exec npm run 'dev server'"
+        );
+        for keep in [
+            "a && b",
+            "echo $HOME",
+            "FOO=1 node x",
+            "cd x",
+            "sleep 1; true",
+            "trap '' INT",
+        ] {
+            assert_eq!(exec_simple(keep), keep);
+        }
     }
 }

@@ -110,15 +110,6 @@ async fn launch(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Re
     let run = pane.as_ref().map_or(0, |p| p.run) + 1;
     let spec = super::launch_spec::build(&ctx, &cfg, pane.is_some(), run);
     let started = window::launch(&ctx.tmux, &spec).await?;
-    crate::logs::write_marker(
-        &ctx.session,
-        &cfg.name,
-        &crate::logs::Marker::Start {
-            run,
-            pid: process::task_pid(started.pane_pid),
-        },
-    )
-    .ok();
     task_hook(&ctx, &cfg, HookKind::AfterStart).await?;
     Ok(Launched {
         task: cfg.name.clone(),

@@ -79,7 +79,7 @@ pub async fn launch(tmux: &Tmux, spec: &LaunchSpec) -> Result<Launched> {
         args.extend([THEN, "set-hook", "-w", "-t", &win, "pane-died", hook].map(String::from));
     }
     if let Some(pipe) = &spec.pipe {
-        args.extend([THEN, "pipe-pane", "-o", "-t", &win, pipe].map(String::from));
+        args.extend([THEN, "pipe-pane", "-t", &win, pipe].map(String::from));
     }
     args.extend(
         [

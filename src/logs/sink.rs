@@ -1,0 +1,497 @@
+//! The log sink: the hidden `_log-sink` subcommand that tmux `pipe-pane` runs.
+//!
+//! It reads the pane's output (through a pty, so lines end with `\r\n`) until
+//! EOF and appends every line, timestamped, to `<logs dir>/<task>.log`,
+//! rotating by size. Plain blocking std I/O with big buffers: no async runtime,
+//! constant memory however fast the task writes.
+#![allow(dead_code)]
+
+use super::format::{log_path, now_ts, rotated_path};
+use crate::error::{Error, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Bytes read from the pane per read call.
+const READ_BUF: usize = 256 * 1024;
+/// Buffered output is written to the file once it grows past this.
+const WRITE_BUF: usize = 256 * 1024;
+/// A line longer than this is stored as several lines (bounded memory).
+pub const MAX_LINE: usize = 256 * 1024;
+
+/// Arguments of the hidden `_log-sink` subcommand.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SinkArgs {
+    /// Session name.
+    #[arg(long)]
+    pub session: String,
+    /// Task name.
+    #[arg(long)]
+    pub task: String,
+    /// Rotate the log once it would grow past this many bytes.
+    #[arg(long, default_value_t = crate::config::model::DEFAULT_LOG_MAX_SIZE)]
+    pub max_size: u64,
+    /// Keep at most this many files per task (the current one included).
+    #[arg(long, default_value_t = crate::config::model::DEFAULT_LOG_MAX_FILES)]
+    pub max_files: u32,
+    /// Logs directory (default: the session's logs dir under the state dir).
+    /// Given explicitly so the tmux server's environment does not matter.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Write a start marker for this run number before any output.
+    #[arg(long)]
+    pub run: Option<u32>,
+    /// The pid recorded in the start marker (tmux passes `#{pane_pid}`).
+    #[arg(long)]
+    pub pid: Option<u32>,
+}
+
+/// Run the sink: stdin to the task's log until EOF.
+pub fn run_sink(args: &SinkArgs) -> Result<()> {
+    // The pane closing must not kill us before the last line is written.
+    // SAFETY: setting a signal disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| crate::paths::logs_dir(&args.session));
+    if let (Some(run), Some(pid)) = (args.run, args.pid) {
+        super::marker::write_marker_in(
+            &dir,
+            &args.task,
+            &super::marker::Marker::Start { run, pid },
+        )?;
+    }
+    let writer = LogWriter::open(&dir, &args.task, args.max_size, args.max_files)?;
+    let stdin = io::stdin();
+    let mut lock = stdin.lock();
+    sink_loop(&mut lock, writer)
+}
+
+/// The shell command tmux `pipe-pane` runs for a task: `exec '<exe>' _log-sink …`.
+/// Every argument is single-quoted for `/bin/sh -c`, and `#` is doubled because
+/// tmux expands formats in the pipe-pane command. The sink writes the start marker
+/// of run `run` (with the pane's pid, which tmux fills in) before any output.
+pub fn pipe_command(
+    exe: &Path,
+    session: &str,
+    task: &str,
+    max_size: u64,
+    max_files: u32,
+    run: u32,
+) -> String {
+    let dir = crate::paths::logs_dir(session);
+    let cmd = format!(
+        "exec {} _log-sink --session {} --task {} --max-size {} --max-files {} --dir {}",
+        shell_quote(&exe.to_string_lossy()),
+        shell_quote(session),
+        shell_quote(task),
+        max_size,
+        max_files,
+        shell_quote(&dir.to_string_lossy()),
+    );
+    format!(
+        "{} --run {run} --pid '#{{pane_pid}}'",
+        cmd.replace('#', "##")
+    )
+}
+
+/// Quote `s` for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// Read `reader` to EOF, storing its lines through `writer`; flushes after every read.
+pub fn sink_loop<R: Read>(reader: &mut R, writer: LogWriter) -> Result<()> {
+    let mut sink = Sink::new(writer);
+    let mut buf = vec![0u8; READ_BUF];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                // Keep what we have, then report.
+                sink.finish()?;
+                return Err(Error::io("reading task output", e));
+            }
+        };
+        sink.feed(&buf[..n])?;
+        sink.writer.flush()?;
+    }
+    sink.finish()
+}
+
+/// Line splitting state: `\r\n` / `\n` end a line; a lone `\r` followed by more
+/// text discards the current line (progress bars keep only their final text).
+pub struct Sink {
+    cur: Vec<u8>,
+    cr_pending: bool,
+    pub writer: LogWriter,
+}
+
+impl Sink {
+    pub fn new(writer: LogWriter) -> Self {
+        Sink {
+            cur: Vec::new(),
+            cr_pending: false,
+            writer,
+        }
+    }
+
+    /// Process one batch of output. All lines of a batch share one timestamp.
+    pub fn feed(&mut self, data: &[u8]) -> Result<()> {
+        let ts = now_ts();
+        let mut i = 0;
+        while i < data.len() {
+            if self.cr_pending {
+                match data[i] {
+                    b'\n' => {
+                        self.cr_pending = false;
+                        self.emit_cur(&ts)?;
+                        i += 1;
+                        continue;
+                    }
+                    b'\r' => {
+                        i += 1;
+                        continue;
+                    }
+                    _ => {
+                        self.cr_pending = false;
+                        self.cur.clear();
+                    }
+                }
+            }
+            let rest = &data[i..];
+            match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+                None => {
+                    self.push_cur(rest, &ts)?;
+                    break;
+                }
+                Some(j) => {
+                    let seg = &rest[..j];
+                    let crlf = rest[j] == b'\r' && rest.get(j + 1) == Some(&b'\n');
+                    if rest[j] == b'\n' || crlf {
+                        if self.cur.is_empty() && seg.len() <= MAX_LINE {
+                            self.writer.write_line(&ts, seg)?;
+                        } else {
+                            self.push_cur(seg, &ts)?;
+                            self.emit_cur(&ts)?;
+                        }
+                        i += j + if crlf { 2 } else { 1 };
+                    } else {
+                        self.push_cur(seg, &ts)?;
+                        self.cr_pending = true;
+                        i += j + 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn push_cur(&mut self, seg: &[u8], ts: &str) -> Result<()> {
+        let mut seg = seg;
+        while self.cur.len() + seg.len() > MAX_LINE {
+            let take = MAX_LINE - self.cur.len();
+            self.cur.extend_from_slice(&seg[..take]);
+            self.emit_cur(ts)?;
+            seg = &seg[take..];
+        }
+        self.cur.extend_from_slice(seg);
+        Ok(())
+    }
+
+    fn emit_cur(&mut self, ts: &str) -> Result<()> {
+        self.writer.write_line(ts, &self.cur)?;
+        self.cur.clear();
+        Ok(())
+    }
+
+    /// End of input: keep an unterminated final line, flush.
+    pub fn finish(&mut self) -> Result<()> {
+        if !self.cur.is_empty() {
+            let ts = now_ts();
+            self.emit_cur(&ts)?;
+        }
+        self.cr_pending = false;
+        self.writer.flush()
+    }
+}
+
+/// Appends lines to a task's log, rotating by size.
+pub struct LogWriter {
+    dir: PathBuf,
+    task: String,
+    path: PathBuf,
+    file: File,
+    buf: Vec<u8>,
+    /// Bytes in the file plus bytes buffered.
+    size: u64,
+    /// (dev, inode) of the open file, to notice when it was moved or deleted.
+    id: (u64, u64),
+    max_size: u64,
+    max_files: u32,
+}
+
+impl LogWriter {
+    /// Open (append, create) `<dir>/<task>.log`, creating `dir` if needed.
+    pub fn open(dir: &Path, task: &str, max_size: u64, max_files: u32) -> Result<Self> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        let path = log_path(dir, task);
+        let file = open_append(&path)?;
+        let (size, id) = file_info(&file);
+        Ok(LogWriter {
+            dir: dir.to_path_buf(),
+            task: task.to_string(),
+            path,
+            file,
+            buf: Vec::with_capacity(WRITE_BUF + 1024),
+            size,
+            id,
+            max_size: max_size.max(1),
+            max_files: max_files.max(1),
+        })
+    }
+
+    /// Buffer one line (`text` without its newline).
+    pub fn write_line(&mut self, ts: &str, text: &[u8]) -> Result<()> {
+        let len = (ts.len() + 1 + text.len() + 1) as u64;
+        if self.size > 0 && self.size + len > self.max_size {
+            self.flush()?;
+            // Re-check: concurrent marker writers may have grown the file.
+            self.rotate()?;
+        }
+        self.buf.extend_from_slice(ts.as_bytes());
+        self.buf.push(b' ');
+        self.buf.extend_from_slice(text);
+        self.buf.push(b'\n');
+        self.size += len;
+        if self.buf.len() >= WRITE_BUF {
+            self.write_buf()?;
+        }
+        Ok(())
+    }
+
+    fn write_buf(&mut self) -> Result<()> {
+        if !self.buf.is_empty() {
+            self.file
+                .write_all(&self.buf)
+                .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Write everything buffered to the file. Then, if `task.log` is no longer
+    /// our file (`logs --clear`, or another sink rotated it), reopen it by path.
+    pub fn flush(&mut self) -> Result<()> {
+        let same = fs::metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.id);
+        if !same {
+            fs::create_dir_all(&self.dir).ok();
+            self.file = open_append(&self.path)?;
+        }
+        self.write_buf()?;
+        // Also accounts for lines appended by marker writers.
+        (self.size, self.id) = file_info(&self.file);
+        Ok(())
+    }
+
+    /// `task.log` → `task.log.1`, shifting older files up and dropping the ones
+    /// beyond `max_files` (rotated files kept besides the live one, like Python's
+    /// backupCount); then reopen `task.log` by path.
+    fn rotate(&mut self) -> Result<()> {
+        let keep = self.max_files;
+        if keep == 0 {
+            let _ = fs::remove_file(&self.path);
+        } else {
+            let _ = fs::remove_file(rotated_path(&self.dir, &self.task, keep));
+            for n in (1..keep).rev() {
+                let from = rotated_path(&self.dir, &self.task, n);
+                if from.exists() {
+                    let _ = fs::rename(&from, rotated_path(&self.dir, &self.task, n + 1));
+                }
+            }
+            if let Err(e) = fs::rename(&self.path, rotated_path(&self.dir, &self.task, 1)) {
+                if e.kind() != io::ErrorKind::NotFound {
+                    return Err(Error::io(format!("rotating {}", self.path.display()), e));
+                }
+            }
+        }
+        // Drop rotated files beyond the limit (e.g. max_files was lowered).
+        let mut n = keep + 1;
+        while fs::remove_file(rotated_path(&self.dir, &self.task, n)).is_ok() {
+            n += 1;
+        }
+        fs::create_dir_all(&self.dir).ok();
+        self.file = open_append(&self.path)?;
+        (self.size, self.id) = file_info(&self.file);
+        Ok(())
+    }
+}
+
+fn file_info(f: &File) -> (u64, (u64, u64)) {
+    f.metadata()
+        .map(|m| (m.len(), (m.dev(), m.ino())))
+        .unwrap_or((0, (0, 0)))
+}
+
+fn open_append(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::format::split_line;
+    use super::*;
+
+    fn run(input: &[u8], chunk: usize) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let w = LogWriter::open(dir.path(), "t", 1 << 30, 3).unwrap();
+        let mut sink = Sink::new(w);
+        for c in input.chunks(chunk.max(1)) {
+            sink.feed(c).unwrap();
+            sink.writer.flush().unwrap();
+        }
+        sink.finish().unwrap();
+        let data = fs::read_to_string(dir.path().join("t.log")).unwrap();
+        data.lines()
+            .map(|l| {
+                let (ts, text) = split_line(l);
+                assert_eq!(ts.len(), 24, "line {l:?}");
+                text.to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_crlf_cr_and_keeps_final_line() {
+        let input = b"hello\r\nworld\n\x1b[31mred\x1b[0m\r\n10%\r50%\r100%\r\nplain\r\r\nlast";
+        for chunk in [1, 2, 3, 7, 1000] {
+            assert_eq!(
+                run(input, chunk),
+                vec![
+                    "hello",
+                    "world",
+                    "\x1b[31mred\x1b[0m",
+                    "100%",
+                    "plain",
+                    "last"
+                ],
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_lines_and_trailing_cr() {
+        assert_eq!(run(b"\r\n\r\na\r", 1), vec!["", "", "a"]);
+        assert_eq!(run(b"", 10), Vec::<String>::new());
+    }
+
+    #[test]
+    fn huge_line_is_split_not_lost() {
+        let mut input = vec![b'x'; MAX_LINE * 2 + 10];
+        input.extend_from_slice(b"\r\nnext\r\n");
+        let lines = run(&input, 64 * 1024);
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0].len(), MAX_LINE);
+        assert_eq!(lines[1].len(), MAX_LINE);
+        assert_eq!(lines[2].len(), 10);
+        assert_eq!(lines[3], "next");
+    }
+
+    fn count_lines(dir: &Path, task: &str) -> (usize, Vec<u64>) {
+        let mut all = Vec::new();
+        let mut n = 0;
+        for p in super::super::format::task_files(dir, task).iter().rev() {
+            let data = fs::read(p).unwrap();
+            n += data.iter().filter(|&&b| b == b'\n').count();
+            all.push(data.len() as u64);
+            let text = String::from_utf8(data).unwrap();
+            for l in text.lines() {
+                assert_eq!(split_line(l).0.len(), 24);
+            }
+        }
+        (n, all)
+    }
+
+    #[test]
+    fn rotation_keeps_max_files_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut input = Vec::new();
+        for i in 0..10_000 {
+            input.extend_from_slice(format!("line {i}\r\n").as_bytes());
+        }
+        // Lots of room: every line must be somewhere, in order, exactly once.
+        let w = LogWriter::open(dir.path(), "t", 20_000, 1000).unwrap();
+        sink_loop(&mut &input[..], w).unwrap();
+        let files = super::super::format::task_files(dir.path(), "t");
+        assert!(files.len() > 10);
+        let mut seen = Vec::new();
+        for p in files.iter().rev() {
+            let text = fs::read_to_string(p).unwrap();
+            assert!(text.len() as u64 <= 20_000);
+            for l in text.lines() {
+                seen.push(split_line(l).1.to_string());
+            }
+        }
+        let expect: Vec<String> = (0..10_000).map(|i| format!("line {i}")).collect();
+        assert_eq!(seen, expect);
+
+        // Small max_files: the live file plus max_files rotated ones remain,
+        // the newest lines kept.
+        let dir2 = tempfile::tempdir().unwrap();
+        let w = LogWriter::open(dir2.path(), "t", 20_000, 3).unwrap();
+        sink_loop(&mut &input[..], w).unwrap();
+        let files = super::super::format::task_files(dir2.path(), "t");
+        assert_eq!(files.len(), 4);
+        assert!(rotated_path(dir2.path(), "t", 3).exists());
+        assert!(!rotated_path(dir2.path(), "t", 4).exists());
+        let last = fs::read_to_string(&files[0]).unwrap();
+        assert!(last.ends_with(" line 9999\n"));
+    }
+
+    #[test]
+    fn million_lines_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut input = Vec::with_capacity(12_000_000);
+        for i in 0..1_000_000u32 {
+            input.extend_from_slice(format!("{i}\r\n").as_bytes());
+        }
+        let w = LogWriter::open(dir.path(), "flood", 4 * 1024 * 1024, 100).unwrap();
+        sink_loop(&mut &input[..], w).unwrap();
+        let (n, sizes) = count_lines(dir.path(), "flood");
+        assert_eq!(n, 1_000_000);
+        assert!(sizes.len() > 1, "rotation happened");
+    }
+
+    #[test]
+    fn reopens_after_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = LogWriter::open(dir.path(), "t", 1 << 20, 3).unwrap();
+        let mut sink = Sink::new(w);
+        sink.feed(b"one\r\n").unwrap();
+        sink.writer.flush().unwrap();
+        fs::remove_file(dir.path().join("t.log")).unwrap();
+        sink.feed(b"two\r\n").unwrap();
+        sink.finish().unwrap();
+        let text = fs::read_to_string(dir.path().join("t.log")).unwrap();
+        assert!(text.ends_with(" two\n") && !text.contains("one"), "{text}");
+    }
+
+    #[test]
+    fn pipe_command_quotes() {
+        let c = pipe_command(Path::new("/opt/my dir/task#mux"), "s", "it's", 10, 3, 1);
+        assert!(c.ends_with(" --run 1 --pid '#{pane_pid}'"), "{c}");
+        assert!(c.starts_with("exec '/opt/my dir/task##mux' _log-sink --session 's' --task 'it'\\''s' --max-size 10 --max-files 3 --dir '"));
+    }
+}
