@@ -227,7 +227,8 @@ fn judge(
             None => label.to_string(),
         };
         let v = match &row.detail {
-            TaskState::Exited { .. } | TaskState::Failed { .. } | TaskState::Skipped { .. } => {
+            TaskState::Exited { .. } => Verdict::Dead(row.state.clone()),
+            TaskState::Failed { .. } | TaskState::Skipped { .. } => {
                 Verdict::Dead(with_reason(&row.state))
             }
             TaskState::Running { .. } | TaskState::Starting => match probe {
