@@ -166,7 +166,9 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
         last = verdicts.clone();
 
         let dead = names.iter().find_map(|n| match verdicts.get(n) {
-            Some(Verdict::Dead(w)) => Some(format!("task '{n}' will not become healthy: {w}")),
+            Some(Verdict::Dead(w)) => Some(format!(
+                "task '{n}' will not become healthy: {w} (see: taskmux logs {n} -n 50)"
+            )),
             _ => None,
         });
         let all_healthy = names
