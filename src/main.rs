@@ -1,5 +1,6 @@
 //! taskmux: a tmux-based task supervisor for development stacks.
 
+mod agents;
 mod cli;
 mod commands;
 mod config;

@@ -20,6 +20,7 @@ pub fn add(explicit: Option<&Path>, a: AddArgs, json_mode: bool) -> Result<i32> 
         auto_start: !a.no_auto_start,
     };
     edit::add_task(&path, &task, a.force)?;
+    crate::agents::refresh_after_edit(&path);
     let report = json!({ "task": a.task, "command": a.command, "config": path });
     emit(json_mode, true, &report, || {
         format!("added task '{}' to {}", a.task, path.display())
@@ -56,6 +57,7 @@ pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<
         }
     }
     edit::remove_task(&path, &name)?;
+    crate::agents::refresh_after_edit(&path);
     let report = json!({ "task": name, "config": path, "stopped": snap_running });
     emit(json_mode, true, &report, || {
         let mut s = format!("removed task '{name}' from {}", path.display());

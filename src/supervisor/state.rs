@@ -80,6 +80,11 @@ impl TaskState {
                 health: Health::Unhealthy(r),
             } => Some(r.clone()),
             TaskState::Failed { reason } | TaskState::Skipped { reason } => Some(reason.clone()),
+            TaskState::Exited { code, signal } => match (code, signal) {
+                (_, Some(sig)) => Some(format!("killed by signal {sig}")),
+                (Some(code), None) => Some(format!("exited with code {code}")),
+                (None, None) => Some("the process ended".into()),
+            },
             TaskState::Backoff { attempt, delay_ms } => Some(format!(
                 "restart attempt {attempt} in {:.1}s",
                 *delay_ms as f64 / 1000.0
