@@ -94,28 +94,38 @@ impl Plan {
 
     /// Start `names` (empty: every auto_start task, waiting on dependencies).
     async fn start(self, names: Vec<String>) -> Result<StartReport> {
+        let scope = if names.is_empty() {
+            Scope::Stack
+        } else {
+            Scope::Named(names)
+        };
+        self.start_scope(scope).await
+    }
+
+    async fn start_scope(self, scope: Scope) -> Result<StartReport> {
         let mut report = StartReport {
             session: self.ctx.session.clone(),
             ..Default::default()
         };
-        let whole_stack = names.is_empty();
-        let targets: Vec<String> = if whole_stack {
-            if !self.cfg.auto_start {
+        let auto_start_tasks = || -> Vec<String> {
+            self.cfg
+                .tasks
+                .iter()
+                .filter(|t| t.auto_start)
+                .map(|t| t.name.clone())
+                .collect()
+        };
+        let (targets, whole_stack) = match scope {
+            Scope::Stack if !self.cfg.auto_start => {
                 report.warnings.push(
                     "auto_start = false: session created, no task launched (start tasks by name)"
                         .into(),
                 );
-                Vec::new()
-            } else {
-                self.cfg
-                    .tasks
-                    .iter()
-                    .filter(|t| t.auto_start)
-                    .map(|t| t.name.clone())
-                    .collect()
+                (Vec::new(), true)
             }
-        } else {
-            names
+            Scope::Stack => (auto_start_tasks(), true),
+            Scope::Named(names) => (names, false),
+            Scope::Ordered(names) => (names, true),
         };
         let snap = self.snapshot().await?;
         let running = |name: &str| {
@@ -356,7 +366,16 @@ impl Plan {
             return Ok(report);
         }
         let levels: Vec<Vec<String>> = if names.is_empty() {
+            // Every task with a window, reverse dependency order.
             graph::stop_order(&self.cfg)
+                .into_iter()
+                .map(|level| {
+                    level
+                        .into_iter()
+                        .filter(|t| snap.pane(t).is_some())
+                        .collect()
+                })
+                .collect()
         } else {
             vec![names]
         };
@@ -406,14 +425,32 @@ impl Plan {
     }
 
     async fn restart(self, names: Vec<String>) -> Result<RestartReport> {
-        let stop = self.clone().stop(names.clone(), false).await?;
+        let scope = if names.is_empty() {
+            // Everything that runs now (manual tasks included) plus the auto_start
+            // tasks, in dependency order.
+            let snap = self.snapshot().await?;
+            let set = self
+                .cfg
+                .tasks
+                .iter()
+                .filter(|t| {
+                    (self.cfg.auto_start && t.auto_start)
+                        || snap.pane(&t.name).is_some_and(|p| !p.dead)
+                })
+                .map(|t| t.name.clone())
+                .collect();
+            Scope::Ordered(set)
+        } else {
+            Scope::Named(names.clone())
+        };
+        let stop = self.clone().stop(names, false).await?;
         if let Some(f) = stop.failed.first() {
             return Err(Error::failed(format!(
                 "could not stop '{}' for the restart: {}",
                 f.task, f.message
             )));
         }
-        let start = self.start(names).await?;
+        let start = self.start_scope(scope).await?;
         Ok(RestartReport { stop, start })
     }
 
@@ -466,6 +503,16 @@ impl Plan {
             tasks,
         })
     }
+}
+
+/// Which tasks a start covers.
+enum Scope {
+    /// Every auto_start task, in dependency order (honours the global auto_start).
+    Stack,
+    /// Exactly these tasks, at once, without waiting on dependencies.
+    Named(Vec<String>),
+    /// These tasks, in dependency order.
+    Ordered(Vec<String>),
 }
 
 /// How one task's part of a start ended.
