@@ -45,6 +45,30 @@ pub enum Command {
     /// Remove a task from taskmux.toml (stops it first if running).
     #[command(visible_alias = "rm")]
     Remove(OneTask),
+    /// Run the resident daemon (WebSocket API, supervision, config watch) in the
+    /// foreground; or `daemon stop` / `daemon status`.
+    Daemon(DaemonArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DaemonArgs {
+    #[command(subcommand)]
+    pub action: Option<DaemonAction>,
+    /// Port of the HTTP + WebSocket API.
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+    /// Address to listen on (keep the loopback default unless you need remote access).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonAction {
+    /// Stop the running daemon of this session (tasks keep running).
+    Stop,
+    /// Whether a daemon runs for this session: pid, port, uptime.
+    Status,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,11 @@
 //! taskmux: a tmux-based task supervisor for development stacks.
 
+mod api;
 mod cli;
+mod client;
 mod commands;
 mod config;
+mod daemon;
 mod error;
 mod graph;
 mod hooks;

@@ -1,5 +1,6 @@
 //! One file per command family; `run` dispatches a parsed command line.
 
+pub mod daemon;
 pub mod edit;
 pub mod lifecycle;
 pub mod query;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Health => query::health(&load(&cli.config)?, json),
         Command::Add(a) => edit::add(cli.config.as_deref(), a, json),
         Command::Remove(a) => edit::remove(cli.config.as_deref(), a.task, json),
+        Command::Daemon(a) => daemon::run(&load(&cli.config)?, a, json),
     }
 }
 
