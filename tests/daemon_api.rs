@@ -479,3 +479,42 @@ fn one_daemon_per_session_stale_record_and_daemon_stop() {
     let st = sb.json(&["daemon", "stop"]);
     assert_eq!(st["was_running"], false);
 }
+
+/// Budget check (run by hand: `cargo test --release --test daemon_api -- --ignored`):
+/// WebSocket `status` with 20 tasks, 1,000 sequential requests; prints p50/p99 and RSS.
+#[test]
+#[ignore]
+fn status_latency_with_20_tasks() {
+    let sb = Sandbox::new();
+    let mut cfg = String::from("name = \"dapi\"\n");
+    for i in 0..20 {
+        cfg.push_str(&format!("[tasks.t{i}]\ncommand = \"sleep 300\"\n"));
+    }
+    sb.config(&cfg);
+    let d = Daemon::start(&sb);
+    let mut ws = d.connect();
+    assert_ok(&call(&mut ws, json!({"command": "start"})));
+    let mut times = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        let t = Instant::now();
+        let r = call(&mut ws, json!({"command": "status"}));
+        times.push(t.elapsed());
+        assert_eq!(r["result"]["tasks"].as_array().unwrap().len(), 20);
+    }
+    times.sort();
+    let rss = std::fs::read_to_string(format!("/proc/{}/status", d.child.id()))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap()
+        .to_string();
+    eprintln!(
+        "status p50 {:?} p99 {:?} max {:?}; daemon {rss}",
+        times[500], times[990], times[999]
+    );
+    assert!(
+        times[990] < Duration::from_millis(5),
+        "p99 {:?}",
+        times[990]
+    );
+}

@@ -19,7 +19,7 @@ use crate::supervisor::status::GetStatus;
 use crate::supervisor::SessionSupervisor;
 use actix::Addr;
 use serde_json::Value;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -27,8 +27,17 @@ use std::time::{Duration, Instant};
 pub const MAX_FRAME: usize = 64 * 1024;
 /// Concurrent WebSocket connections; beyond, handshakes get 503.
 pub const MAX_CONNECTIONS: usize = 256;
-/// How long a status snapshot is reused (mutating requests invalidate it).
+/// How long a status snapshot is served as fresh (mutating requests invalidate it).
 pub const STATUS_TTL: Duration = Duration::from_millis(250);
+/// Up to this age a snapshot is still served while a refresh runs in the background.
+pub const STATUS_STALE_MAX: Duration = Duration::from_secs(2);
+
+/// The last status snapshot, as a value and as response text.
+struct StatusCache {
+    at: Instant,
+    value: Value,
+    raw: Arc<str>,
+}
 
 /// What every connection shares.
 pub struct ApiState {
@@ -43,7 +52,10 @@ pub struct ApiState {
     pub started_at: String,
     pub connections: AtomicUsize,
     pub max_connections: usize,
-    status_cache: Mutex<Option<(Instant, Value)>>,
+    status_cache: Mutex<Option<StatusCache>>,
+    /// Bumped by every invalidation: a refresh begun earlier does not store.
+    status_gen: AtomicU64,
+    refreshing: AtomicBool,
 }
 
 impl ApiState {
@@ -67,6 +79,8 @@ impl ApiState {
             connections: AtomicUsize::new(0),
             max_connections: MAX_CONNECTIONS,
             status_cache: Mutex::new(None),
+            status_gen: AtomicU64::new(0),
+            refreshing: AtomicBool::new(false),
         }
     }
 
@@ -100,25 +114,59 @@ impl ApiState {
 
     /// The session status, from a snapshot at most [`STATUS_TTL`] old.
     pub async fn status(&self) -> Result<Value> {
-        if let Some((at, v)) = &*self.status_cache.lock().unwrap_or_else(|e| e.into_inner()) {
-            if at.elapsed() < STATUS_TTL {
-                return Ok(v.clone());
+        if let Some(c) = &*self.status_cache.lock().unwrap_or_else(|e| e.into_inner()) {
+            if c.at.elapsed() < STATUS_TTL {
+                return Ok(c.value.clone());
             }
         }
-        let report = self
-            .supervisor
-            .send(GetStatus)
-            .await
-            .map_err(protocol::mailbox)??;
-        let v = serde_json::to_value(report).unwrap_or(Value::Null);
-        *self.status_cache.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((Instant::now(), v.clone()));
-        Ok(v)
+        self.refresh_status().await
+    }
+
+    /// The status result as JSON text without waiting: a snapshot younger than
+    /// [`STATUS_TTL`], or one younger than [`STATUS_STALE_MAX`] while a background
+    /// refresh runs. None: the caller must wait for [`ApiState::status`].
+    pub fn status_now(self: &Arc<Self>) -> Option<Arc<str>> {
+        let guard = self.status_cache.lock().unwrap_or_else(|e| e.into_inner());
+        let c = guard.as_ref()?;
+        let age = c.at.elapsed();
+        if age < STATUS_TTL {
+            return Some(c.raw.clone());
+        }
+        if age >= STATUS_STALE_MAX {
+            return None;
+        }
+        if !self.refreshing.swap(true, Ordering::AcqRel) {
+            let me = self.clone();
+            actix_rt::spawn(async move {
+                let _ = me.refresh_status().await;
+            });
+        }
+        Some(c.raw.clone())
+    }
+
+    async fn refresh_status(&self) -> Result<Value> {
+        let generation = self.status_gen.load(Ordering::Acquire);
+        let report = self.supervisor.send(GetStatus).await;
+        self.refreshing.store(false, Ordering::Release);
+        let report = report.map_err(protocol::mailbox)??;
+        let value = serde_json::to_value(report).unwrap_or(Value::Null);
+        let raw: Arc<str> = value.to_string().into();
+        let mut cache = self.status_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if self.status_gen.load(Ordering::Acquire) == generation {
+            *cache = Some(StatusCache {
+                at: Instant::now(),
+                value: value.clone(),
+                raw,
+            });
+        }
+        Ok(value)
     }
 
     /// Forget the cached status (something changed).
     pub fn invalidate_status(&self) {
-        *self.status_cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let mut cache = self.status_cache.lock().unwrap_or_else(|e| e.into_inner());
+        self.status_gen.fetch_add(1, Ordering::AcqRel);
+        *cache = None;
     }
 
     /// The small JSON served by `GET /` and `GET /health`.
@@ -128,12 +176,13 @@ impl ApiState {
             "name": "taskmux",
             "version": env!("CARGO_PKG_VERSION"),
             "session": self.session,
+            "strategy": self.config().strategy.as_str(),
             "pid": self.pid,
             "host": self.host,
             "port": self.port,
             "started_at": self.started_at,
             "uptime_seconds": self.started.elapsed().as_secs(),
-            "connections": self.connections.load(std::sync::atomic::Ordering::Relaxed),
+            "connections": self.connections.load(Ordering::Relaxed),
             "websocket": format!("ws://{}:{}/", self.host, self.port),
         })
     }

@@ -138,6 +138,23 @@ pub fn ok_response(id: Option<&Value>, command: &str, result: Value) -> String {
     Value::Object(m).to_string()
 }
 
+/// A success response whose result is JSON text already.
+pub fn ok_raw_response(id: Option<&Value>, command: &str, result: &str) -> String {
+    let mut out = String::with_capacity(result.len() + 64);
+    out.push('{');
+    if let Some(id) = id {
+        out.push_str("\"id\":");
+        out.push_str(&id.to_string());
+        out.push(',');
+    }
+    out.push_str("\"ok\":true,\"command\":");
+    out.push_str(&Value::String(command.into()).to_string());
+    out.push_str(",\"result\":");
+    out.push_str(result);
+    out.push('}');
+    out
+}
+
 /// An error response.
 pub fn error_response(id: Option<&Value>, command: Option<&str>, err: &ApiError) -> String {
     let mut m = Map::new();
@@ -398,6 +415,13 @@ mod tests {
         assert_eq!(
             ok,
             json!({"id":1,"ok":true,"command":"status","result":{"a":1}})
+        );
+        let raw: Value =
+            serde_json::from_str(&ok_raw_response(Some(&json!("a")), "status", "{\"b\":2}"))
+                .unwrap();
+        assert_eq!(
+            raw,
+            json!({"id":"a","ok":true,"command":"status","result":{"b":2}})
         );
         let e = unknown_command("stauts");
         assert_eq!(e.code, "unknown_command");

@@ -99,28 +99,38 @@ impl WsSession {
             Err(reply) => return self.strike(ctx, reply),
         };
         match req.command.as_str() {
+            "status" => {
+                // Fast path: answer from a recent snapshot without a round trip.
+                if let Some(raw) = self.state.clone().into_inner().status_now() {
+                    return ctx.text(protocol::ok_raw_response(req.id.as_ref(), "status", &raw));
+                }
+                self.spawn_request(req, ctx);
+            }
             "subscribe" => self.subscribe(req, ctx),
             "unsubscribe" => self.unsubscribe(req, ctx),
-            _ => {
-                if self.inflight >= MAX_INFLIGHT {
-                    let err = ApiError::new(
-                        "busy",
-                        format!("{MAX_INFLIGHT} requests of this connection are in progress"),
-                    );
-                    return self.strike(ctx, protocol::respond(&req, Err(err)));
-                }
-                self.inflight += 1;
-                let state = self.state.clone().into_inner();
-                let fut = async move {
-                    let result = protocol::execute(state, &req).await;
-                    protocol::respond(&req, result)
-                };
-                ctx.spawn(fut.into_actor(self).map(|reply, act, ctx| {
-                    act.inflight -= 1;
-                    ctx.text(reply);
-                }));
-            }
+            _ => self.spawn_request(req, ctx),
         }
+    }
+
+    /// Run a request as a future of this connection; its response goes out when done.
+    fn spawn_request(&mut self, req: Request, ctx: &mut ws::WebsocketContext<Self>) {
+        if self.inflight >= MAX_INFLIGHT {
+            let err = ApiError::new(
+                "busy",
+                format!("{MAX_INFLIGHT} requests of this connection are in progress"),
+            );
+            return self.strike(ctx, protocol::respond(&req, Err(err)));
+        }
+        self.inflight += 1;
+        let state = self.state.clone().into_inner();
+        let fut = async move {
+            let result = protocol::execute(state, &req).await;
+            protocol::respond(&req, result)
+        };
+        ctx.spawn(fut.into_actor(self).map(|reply, act, ctx| {
+            act.inflight -= 1;
+            ctx.text(reply);
+        }));
     }
 
     fn subscribe(&mut self, req: Request, ctx: &mut ws::WebsocketContext<Self>) {

@@ -86,6 +86,13 @@ fn status(session: &str, json_mode: bool) -> Result<i32> {
         return Ok(0);
     };
     let uptime = crate::timefmt::seconds_since(&rec.started_at).unwrap_or(0);
+    let session_running = crate::tmux::Tmux::from_env()
+        .std_command()
+        .args(["has-session", "-t", &format!("={session}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     let report = json!({
         "session": session,
         "running": true,
@@ -97,6 +104,7 @@ fn status(session: &str, json_mode: bool) -> Result<i32> {
         "uptime_seconds": uptime,
         "version": rec.version,
         "log": crate::daemon::log_path(session),
+        "session_running": session_running,
     });
     emit(json_mode, true, &report, || {
         format!(

@@ -40,6 +40,8 @@ pub fn placeholder_init_bus(session: &str) {
     let _ = BUS.set(Mutex::new(EventBus::new(Some(crate::paths::events_file(
         session,
     )))));
+    let last = bus().lock().unwrap_or_else(|e| e.into_inner()).last_seq();
+    tracing::debug!("event bus ready (last seq {last})");
 }
 
 impl SessionSupervisor {
