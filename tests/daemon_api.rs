@@ -518,3 +518,22 @@ fn status_latency_with_20_tasks() {
         times[990]
     );
 }
+
+#[test]
+fn connections_beyond_the_cap_get_503() {
+    let sb = Sandbox::new();
+    sb.config(CONFIG);
+    let d = Daemon::start(&sb);
+    let mut open: Vec<Ws> = (0..256).map(|_| d.connect()).collect();
+    assert_eq!(handshake(&d, "", &[]).err(), Some(503));
+    // Everyone already connected is still served.
+    assert_ok(&call(&mut open[0], json!({"command": "status"})));
+    assert_ok(&call(&mut open[255], json!({"command": "status"})));
+    // A closed connection frees its slot.
+    let mut gone = open.pop().unwrap();
+    gone.close(None).unwrap();
+    while gone.read().is_ok() {}
+    sb.wait_for("a free slot", Duration::from_secs(5), || {
+        handshake(&d, "", &[]).ok()
+    });
+}

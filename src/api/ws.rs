@@ -24,6 +24,8 @@ const RATE: f64 = 2000.0;
 const BURST: f64 = 2000.0;
 /// Requests of one connection being worked on at once.
 const MAX_INFLIGHT: usize = 64;
+/// Mailbox capacity of a connection (events waiting to be written).
+const EVENT_MAILBOX: usize = 4096;
 /// Rejected requests (rate, busy, malformed) before the connection is dropped.
 const MAX_STRIKES: u32 = 1000;
 
@@ -230,6 +232,9 @@ impl Actor for WsSession {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        // Events are delivered with try_send: a small mailbox would lose the
+        // subscription on a burst (restarting a whole stack).
+        ctx.set_mailbox_capacity(EVENT_MAILBOX);
         ctx.run_interval(HEARTBEAT, |act, ctx| {
             if act.last_seen.elapsed() > CLIENT_TIMEOUT {
                 tracing::info!("dropping a silent WebSocket client");
