@@ -61,6 +61,9 @@ pub enum Command {
     Wait(WaitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+    /// Run the resident daemon (WebSocket API, supervision, config watch) in the
+    /// foreground; or `daemon stop` / `daemon status`.
+    Daemon(DaemonArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +93,27 @@ pub struct CompletionsArgs {
     /// Shell to generate the script for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DaemonArgs {
+    #[command(subcommand)]
+    pub action: Option<DaemonAction>,
+    /// Port of the HTTP + WebSocket API.
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+    /// Address to listen on (keep the loopback default unless you need remote access).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonAction {
+    /// Stop the running daemon of this session (tasks keep running).
+    Stop,
+    /// Whether a daemon runs for this session: pid, port, uptime.
+    Status,
 }
 
 #[derive(Debug, Args)]

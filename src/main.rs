@@ -1,9 +1,12 @@
 //! taskmux: a tmux-based task supervisor for development stacks.
 
 mod agents;
+mod api;
 mod cli;
+mod client;
 mod commands;
 mod config;
+mod daemon;
 mod error;
 mod graph;
 mod hooks;

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod daemon;
 pub mod edit;
 pub mod init;
 pub mod lifecycle;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Check => check::check(&load(&cli.config)?, json),
         Command::Wait(a) => wait::wait(&load(&cli.config)?, a.tasks, &a.timeout, json),
         Command::Completions(a) => completions::completions(a.shell, json),
+        Command::Daemon(a) => daemon::run(&load(&cli.config)?, a, json),
     }
 }
 

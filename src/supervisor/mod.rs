@@ -1,5 +1,6 @@
 //! The actor system: a SessionSupervisor owning one TaskActor per task.
 
+pub mod daemon_messages; // PLACEHOLDER until `sup` merges
 pub mod events;
 pub mod launch_spec;
 pub mod session;
