@@ -45,6 +45,20 @@ pub enum Command {
     /// Remove a task from taskmux.toml (stops it first if running).
     #[command(visible_alias = "rm")]
     Remove(OneTask),
+    /// Supervise in the foreground: restarts, health timers, config reload; prints events.
+    Watch,
+    /// Show recorded events (from the supervisor's events file).
+    Events(EventsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events of this task.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Only events newer than this (e.g. 90s, 10m, 2h).
+    #[arg(long)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ pub mod edit;
 pub mod lifecycle;
 pub mod query;
 pub mod runtime;
+pub mod supervise;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Config};
@@ -22,6 +23,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Health => query::health(&load(&cli.config)?, json),
         Command::Add(a) => edit::add(cli.config.as_deref(), a, json),
         Command::Remove(a) => edit::remove(cli.config.as_deref(), a.task, json),
+        Command::Watch => supervise::watch(load(&cli.config)?, json),
+        Command::Events(a) => supervise::events(&load(&cli.config)?, a.task, a.since, json),
     }
 }
 

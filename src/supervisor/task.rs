@@ -61,6 +61,8 @@ pub struct TaskActor {
     pub(super) probing: bool,
     /// Tell the supervisor once healthy (after an automatic restart).
     pub(super) notify_recovered: bool,
+    /// Since when the tracked pane has been dead without an exit status.
+    pub(super) unsettled_since: Option<Instant>,
 }
 
 impl TaskActor {
@@ -84,6 +86,7 @@ impl TaskActor {
             generation: 0,
             probing: false,
             notify_recovered: false,
+            unsettled_since: None,
         }
     }
 

@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 /// First probe delay after a launch; doubles up to FAST_PROBE_MAX until healthy.
 const FAST_PROBE: Duration = Duration::from_millis(100);
 const FAST_PROBE_MAX: Duration = Duration::from_millis(250);
+/// A dead pane without an exit status yet is looked at again after this long …
+const UNSETTLED_RECHECK: Duration = Duration::from_millis(100);
+/// … and taken as it is after this long.
+const UNSETTLED_LIMIT: Duration = Duration::from_secs(1);
 
 impl TaskActor {
     /// A run began (a launch by request, or an automatic restart `attempt`).
@@ -33,6 +37,7 @@ impl TaskActor {
             health: Health::Unknown,
         };
         self.pane_pid = Some(launched.pane_pid);
+        self.unsettled_since = None;
         self.fail_streak = 0;
         self.healthy_since = None;
         self.run_since = Instant::now();
@@ -337,6 +342,7 @@ impl TaskActor {
         let known = self.pane_pid.is_some();
         self.generation += 1;
         self.pane_pid = Some(pane.pane_pid);
+        self.unsettled_since = None;
         self.restarts = pane.restarts;
         self.fail_streak = 0;
         self.run_since = Instant::now();
@@ -388,6 +394,18 @@ impl Handler<PaneObserved> for TaskActor {
             }
             Some(pane) => {
                 if running && self.pane_pid == Some(pane.pane_pid) {
+                    // tmux marks the pane dead at the pty's EOF, a moment before it has
+                    // the exit status (then pane-died fires): wait for the status.
+                    let unsettled = pane.dead_status.is_none() && pane.dead_signal.is_none();
+                    let since = *self.unsettled_since.get_or_insert_with(Instant::now);
+                    if unsettled && since.elapsed() < UNSETTLED_LIMIT {
+                        let sup = self.sup.clone();
+                        ctx.run_later(UNSETTLED_RECHECK, move |_, _| {
+                            sup.do_send(super::daemon_messages::Observe)
+                        });
+                        return;
+                    }
+                    self.unsettled_since = None;
                     self.on_exit(&pane, ctx);
                 } else if !running && self.pane_pid.is_none() {
                     // First sight of a dead pane (supervisor start): its state, no restart.
