@@ -42,9 +42,10 @@ pub fn watch(cfg: Config, json: bool) -> Result<i32> {
         let mut int =
             signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch for SIGINT", e))?;
         eprintln!(
-            "taskmux: supervising session '{}' ({}); Ctrl-C stops watching, tasks keep running",
+            "taskmux: supervising session '{}' ({}, {}); Ctrl-C stops watching, tasks keep running",
             cfg.name,
-            cfg.path.display()
+            cfg.path.display(),
+            cfg.strategy.as_str()
         );
         let ctx = task_context(&cfg);
         let path = cfg.path.clone();

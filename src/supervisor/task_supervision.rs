@@ -89,12 +89,12 @@ impl TaskActor {
         let TaskState::Running { health: prev } = &self.state else {
             return false;
         };
-        let changed = match (prev, &health) {
-            (Health::Healthy, Health::Healthy) => false,
-            (Health::Unhealthy(_), Health::Unhealthy(_)) => false,
-            (_, Health::Unknown) => false,
-            _ => true,
-        };
+        let changed = !matches!(
+            (prev, &health),
+            (Health::Healthy, Health::Healthy)
+                | (Health::Unhealthy(_), Health::Unhealthy(_))
+                | (_, Health::Unknown)
+        );
         if changed {
             let (healthy, reason) = match &health {
                 Health::Unhealthy(r) => (false, Some(r.clone())),
