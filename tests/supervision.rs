@@ -129,7 +129,7 @@ max_restarts = 3
         row["reason"]
             .as_str()
             .unwrap()
-            .contains("exited with code 3"),
+            .contains("gave up after 3 restarts"),
         "{row}"
     );
 }
