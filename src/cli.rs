@@ -64,6 +64,10 @@ pub enum Command {
     /// Run the resident daemon (WebSocket API, supervision, config watch) in the
     /// foreground; or `daemon stop` / `daemon status`.
     Daemon(DaemonArgs),
+    /// Supervise in the foreground: restarts, health timers, config reload; prints events.
+    Watch,
+    /// Show recorded events (from the supervisor's events file).
+    Events(EventsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +118,16 @@ pub enum DaemonAction {
     Stop,
     /// Whether a daemon runs for this session: pid, port, uptime.
     Status,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events of this task.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Only events newer than this (e.g. 90s, 10m, 2h).
+    #[arg(long)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ mod suggest;
 mod supervisor;
 mod timefmt;
 mod tmux;
+mod watch;
 
 use clap::Parser;
 

@@ -1,10 +1,5 @@
 //! The API's view of task logs: `logs` queries and live log lines for subscribers.
-//!
-//! PLACEHOLDER BODIES — the `logs` branch provides `crate::logs::query(session,
-//! &Query)` and `crate::logs::Follower`. Until it merges, [`query`] answers no
-//! lines and [`LogFollower::poll`] never has any. At merge, replace the two
-//! marked bodies with the code in the comments next to them (the signatures here
-//! are what src/api uses and stay as they are).
+//! Thin adapters over `crate::logs` (the files written by the log sink).
 
 use crate::error::Result;
 use chrono::{DateTime, Utc};
@@ -21,7 +16,6 @@ pub struct ApiLogLine {
 
 /// The last `lines` lines of `tasks` (matching `grep`, not before `since`),
 /// interleaved by timestamp.
-#[allow(unused_variables)]
 pub fn query(
     session: &str,
     tasks: Vec<String>,
@@ -29,37 +23,44 @@ pub fn query(
     grep: Option<Regex>,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<ApiLogLine>> {
-    // PLACEHOLDER (logs branch). At merge:
-    // let mut q = crate::logs::Query::new(tasks, lines);
-    // q.grep = grep;
-    // q.since = since;
-    // Ok(crate::logs::query(session, &q)?
-    //     .into_iter()
-    //     .map(|l| ApiLogLine { task: l.task, ts: l.ts, line: l.text })
-    //     .collect())
-    Ok(Vec::new())
+    let mut q = crate::logs::Query::new(tasks, lines);
+    q.grep = grep;
+    q.since = since;
+    Ok(crate::logs::query(session, &q)?
+        .into_iter()
+        .map(ApiLogLine::from)
+        .collect())
+}
+
+impl From<crate::logs::LogLine> for ApiLogLine {
+    fn from(l: crate::logs::LogLine) -> Self {
+        ApiLogLine {
+            task: l.task,
+            ts: l.ts,
+            line: l.text,
+        }
+    }
 }
 
 /// Follows the logs of some tasks from their current end.
 pub struct LogFollower {
-    // PLACEHOLDER (logs branch). At merge: inner: crate::logs::Follower,
+    inner: crate::logs::Follower,
 }
 
 impl LogFollower {
-    #[allow(unused_variables)]
     pub fn new(session: &str, tasks: Vec<String>) -> LogFollower {
-        // PLACEHOLDER. At merge:
-        // LogFollower { inner: crate::logs::Follower::new(session, tasks, None) }
-        LogFollower {}
+        LogFollower {
+            inner: crate::logs::Follower::new(session, tasks, None),
+        }
     }
 
     /// Lines appended since the last poll; never blocks.
     pub fn poll(&mut self) -> Vec<ApiLogLine> {
-        // PLACEHOLDER. At merge:
-        // self.inner.poll().into_iter()
-        //     .map(|l| ApiLogLine { task: l.task, ts: l.ts, line: l.text })
-        //     .collect()
-        Vec::new()
+        self.inner
+            .poll()
+            .into_iter()
+            .map(ApiLogLine::from)
+            .collect()
     }
 }
 

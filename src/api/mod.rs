@@ -90,7 +90,6 @@ impl ApiState {
     }
 
     /// Swap the configuration (after a successful reload).
-    #[allow(dead_code)] // called by the config watcher once `sup` merges
     pub fn set_config(&self, cfg: Config) {
         *self.cfg.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cfg);
         self.invalidate_status();

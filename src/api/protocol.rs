@@ -287,7 +287,13 @@ pub async fn execute(state: Arc<ApiState>, req: &Request) -> Result<Value, ApiEr
             ));
         }
         "health" => return Ok(to_value(sup.send(CheckHealth).await.map_err(mailbox)??)),
-        "logs" => return logs(&state, p),
+        "logs" => {
+            // Reading log files is blocking I/O: keep it off the actor threads.
+            let (state, p) = (state.clone(), p.clone());
+            return tokio::task::spawn_blocking(move || logs(&state, &p))
+                .await
+                .map_err(|e| Error::failed(format!("log reader failed: {e}")))?;
+        }
         "start" => {
             let names = task_names(&state, p)?;
             sup.send(StartTasks { names })
@@ -315,10 +321,7 @@ pub async fn execute(state: Arc<ApiState>, req: &Request) -> Result<Value, ApiEr
     };
     // A mutating command: whatever happened, the cached status is stale.
     state.invalidate_status();
-    let value = result.map_err(mailbox)??;
-    // PLACEHOLDER (remove at merge with `sup`: the supervisor publishes its own events).
-    crate::supervisor::daemon_messages::placeholder_publish(command, &value);
-    Ok(value)
+    Ok(result.map_err(mailbox)??)
 }
 
 /// `logs {task?, lines?, grep?, since?}`.

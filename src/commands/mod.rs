@@ -8,6 +8,7 @@ pub mod init;
 pub mod lifecycle;
 pub mod query;
 pub mod runtime;
+pub mod supervise;
 pub mod wait;
 
 use crate::cli::{Cli, Command};
@@ -43,6 +44,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Wait(a) => wait::wait(&load(&cli.config)?, a.tasks, &a.timeout, json),
         Command::Completions(a) => completions::completions(a.shell, json),
         Command::Daemon(a) => daemon::run(&load(&cli.config)?, a, json),
+        Command::Watch => supervise::watch(load(&cli.config)?, json),
+        Command::Events(a) => supervise::events(&load(&cli.config)?, a.task, a.since, json),
     }
 }
 

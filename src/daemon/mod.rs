@@ -78,8 +78,6 @@ pub fn run(cfg: Config, opts: Options) -> Result<i32> {
 
 async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
     let session = cfg.name.clone();
-    // PLACEHOLDER (remove with daemon_messages.rs at merge): the stand-in event bus.
-    crate::supervisor::daemon_messages::placeholder_init_bus(&session);
     let ctx = crate::commands::runtime::task_context(&cfg);
     let supervisor = SessionSupervisor::supervising(cfg.clone(), ctx).start();
     let config_path = cfg.path.clone();
@@ -106,8 +104,13 @@ async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
     rec.write(&session)?;
-    // Config watch (PLACEHOLDER target: crate::watch::watch_config once `sup` merges).
-    crate::supervisor::daemon_messages::watch_config(config_path, supervisor.clone());
+    // Config watch: the API validates names against the config the supervisor runs.
+    let watched = state.clone();
+    actix_rt::spawn(crate::watch::watch_config(
+        config_path,
+        supervisor.clone(),
+        move |cfg| watched.set_config(cfg.clone()),
+    ));
     tracing::info!(
         "taskmux daemon for session '{session}' (pid {}) listening on {}",
         rec.pid,
