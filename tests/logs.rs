@@ -146,7 +146,7 @@ fn markers_survive_kill_and_restart() {
         "{markers:?}"
     );
     assert!(
-        markers.iter().any(|m| *m == "::taskmux:: kill"),
+        markers.contains(&"::taskmux:: kill"),
         "{markers:?}"
     );
     // Logs outlive the session.
