@@ -442,3 +442,30 @@ command = "sleep 300"
         .collect();
     assert!(lines.iter().any(|e| e["task"] == "two"));
 }
+
+#[test]
+fn one_resident_supervisor_per_session() {
+    let sb = Sandbox::new();
+    sb.config("name = \"solo\"\n[tasks.a]\ncommand = \"sleep 300\"\n");
+    let _w = watch(&sb);
+    let lock = sb.state_dir.join("solo/daemon.lock");
+    sb.wait_for(
+        "watch to hold the session lock",
+        Duration::from_secs(10),
+        || {
+            let f = std::fs::File::open(&lock).ok()?;
+            use std::os::fd::AsRawFd;
+            let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
+            (rc != 0).then_some(())
+        },
+    );
+    let second = sb.run(&["watch"]).code(1);
+    assert!(
+        second.stderr.contains("already supervises"),
+        "{}",
+        second.stderr
+    );
+    let port = free_port().to_string();
+    let daemon = sb.run(&["daemon", "--port", &port]).code(1);
+    assert!(daemon.stderr.contains("solo"), "{}", daemon.stderr);
+}

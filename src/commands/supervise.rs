@@ -35,6 +35,10 @@ impl Handler<Event> for Printer {
 /// Supervise the session in the foreground, reload on config edits, print events,
 /// until SIGINT/SIGTERM (the tasks keep running).
 pub fn watch(cfg: Config, json: bool) -> Result<i32> {
+    // One resident supervisor per session: the daemon's lock covers `watch` too.
+    let Some(_lock) = crate::daemon::record::DaemonLock::try_acquire(&cfg.name)? else {
+        return Err(crate::daemon::already_running(&cfg.name));
+    };
     let system = System::new();
     system.block_on(async move {
         let mut term = signal(SignalKind::terminate())

@@ -39,14 +39,16 @@ fn init_logging(session: &str) {
 }
 
 /// The message for a daemon that is already running.
-fn already_running(session: &str) -> Error {
+/// The error when another resident supervisor (a daemon or `taskmux watch`) holds
+/// the session's lock.
+pub fn already_running(session: &str) -> Error {
     let msg = match DaemonRecord::read(session) {
         Some(r) => format!(
             "a daemon is already running for session '{session}' (pid {}, port {}); stop it with: taskmux daemon stop",
             r.pid, r.port
         ),
         None => format!(
-            "a daemon is already starting for session '{session}' (lock {} is held); stop it with: taskmux daemon stop",
+            "another supervisor (taskmux watch, or a daemon still starting) already supervises session '{session}' (lock {} is held); stop it first",
             record::lock_path(session).display()
         ),
     };
