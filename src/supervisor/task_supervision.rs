@@ -235,6 +235,22 @@ impl TaskActor {
             "restarting",
             json!({"attempt": attempt, "delay_ms": delay_ms, "reason": reason}),
         );
+        // Shown by `status` in every process until the launch clears it.
+        let until = chrono::Utc::now()
+            + chrono::Duration::milliseconds(delay_ms.try_into().unwrap_or(i64::MAX));
+        let verdict = format!(
+            "backoff: {attempt} {delay_ms} {}",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        let (tctx, name) = (self.ctx.clone(), self.cfg.name.clone());
+        ctx.spawn(
+            async move {
+                window::set_options(&tctx.tmux, &tctx.session, &name, &[(opt::VERDICT, verdict)])
+                    .await
+                    .ok();
+            }
+            .into_actor(self),
+        );
         let generation = self.generation;
         ctx.run_later(delay, move |act, ctx| {
             if act.generation == generation {
