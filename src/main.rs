@@ -15,6 +15,7 @@ mod output;
 mod paths;
 mod probe;
 mod process;
+mod process_exit;
 mod suggest;
 mod supervisor;
 mod timefmt;

@@ -250,7 +250,14 @@ impl Plan {
     ) -> (String, Outcome) {
         let outcome = async {
             let actor = self.actor(name)?;
-            let launched = actor.send(Launch { pane }).await.map_err(mailbox)??;
+            let launched = match actor.send(Launch { pane }).await.map_err(mailbox)? {
+                Ok(l) => l,
+                // Started meanwhile by someone else (the daemon's own start, a client).
+                Err(e) if e.code == super::task::ALREADY_RUNNING => {
+                    return Ok(Outcome::AlreadyRunning(Ok(())))
+                }
+                Err(e) => return Err(e),
+            };
             if !wait_ready {
                 return Ok(Outcome::Launched(launched, Ok(())));
             }

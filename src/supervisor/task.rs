@@ -246,13 +246,14 @@ pub(super) async fn stop(
             "SIGKILL"
         }
     };
-    crate::logs::write_marker(
+    crate::logs::write_marker_soon(
         &ctx.session,
         &cfg.name,
-        &crate::logs::Marker::Stop {
+        crate::logs::Marker::Stop {
             by: stage.to_string(),
         },
     )
+    .await
     .ok();
     task_hook(&ctx, &cfg, HookKind::AfterStop).await?;
     Ok(report(true, stage))
@@ -270,7 +271,9 @@ async fn kill(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Resu
         signal_all(pane.pane_pid, Signal::SIGKILL);
         wait_gone(pane.pane_pid, Duration::from_secs(2)).await;
     }
-    crate::logs::write_marker(&ctx.session, &cfg.name, &crate::logs::Marker::Kill).ok();
+    crate::logs::write_marker_soon(&ctx.session, &cfg.name, crate::logs::Marker::Kill)
+        .await
+        .ok();
     window::kill_window(&ctx.tmux, &ctx.session, &cfg.name).await?;
     Ok(was_alive)
 }
@@ -333,14 +336,28 @@ async fn await_ready(
     }
 }
 
+/// Error code of a launch refused because the task already runs (or is being started).
+pub const ALREADY_RUNNING: &str = "already_running";
+
 impl Handler<Launch> for TaskActor {
-    type Result = ResponseActFuture<Self, Result<Launched>>;
+    /// Atomic: launches, stops and kills of one task never overlap (two starts racing,
+    /// e.g. the daemon's own and a client's, would create two windows).
+    type Result = AtomicResponse<Self, Result<Launched>>;
 
     fn handle(&mut self, msg: Launch, _: &mut Context<Self>) -> Self::Result {
+        let tracked_alive = self.pane_pid.is_some_and(process::pid_alive);
+        if matches!(self.state, TaskState::Starting) || (self.state.is_running() && tracked_alive) {
+            let err = Error::new(
+                ALREADY_RUNNING,
+                format!("task '{}' is already running", self.cfg.name),
+                crate::error::EXIT_FAILED,
+            );
+            return AtomicResponse::new(Box::pin(actix::fut::ready(Err(err))));
+        }
         self.state = TaskState::Starting;
         self.generation += 1;
         let fut = launch(self.ctx.clone(), self.cfg.clone(), msg.pane);
-        Box::pin(fut.into_actor(self).map(|res, act, ctx| {
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
             match &res {
                 Ok(launched) => act.on_launched(launched, None, ctx),
                 Err(e) => {
@@ -349,7 +366,7 @@ impl Handler<Launch> for TaskActor {
                 }
             }
             res
-        }))
+        })))
     }
 }
 
@@ -369,13 +386,13 @@ impl Handler<AwaitReady> for TaskActor {
 }
 
 impl Handler<Stop> for TaskActor {
-    type Result = ResponseActFuture<Self, Result<Stopped>>;
+    type Result = AtomicResponse<Self, Result<Stopped>>;
 
     fn handle(&mut self, msg: Stop, _: &mut Context<Self>) -> Self::Result {
         self.state = TaskState::Stopping;
         self.generation += 1;
         let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane, true);
-        Box::pin(fut.into_actor(self).map(|res, act, _| {
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, _| {
             act.state = TaskState::Stopped;
             act.generation += 1;
             if let Ok(s) = &res {
@@ -387,18 +404,18 @@ impl Handler<Stop> for TaskActor {
                 }
             }
             res
-        }))
+        })))
     }
 }
 
 impl Handler<Kill> for TaskActor {
-    type Result = ResponseActFuture<Self, Result<bool>>;
+    type Result = AtomicResponse<Self, Result<bool>>;
 
     fn handle(&mut self, msg: Kill, _: &mut Context<Self>) -> Self::Result {
         self.generation += 1;
         let had_window = msg.pane.is_some();
         let fut = kill(self.ctx.clone(), self.cfg.clone(), msg.pane);
-        Box::pin(fut.into_actor(self).map(move |res, act, _| {
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
             act.state = TaskState::NotStarted;
             act.generation += 1;
             act.pane_pid = None;
@@ -408,7 +425,7 @@ impl Handler<Kill> for TaskActor {
                 }
             }
             res
-        }))
+        })))
     }
 }
 

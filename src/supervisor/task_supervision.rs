@@ -62,9 +62,24 @@ impl TaskActor {
         );
         if self.supervising {
             self.schedule_probe(FAST_PROBE, ctx);
+            self.watch_exit(launched.pane_pid, ctx);
             // The run may already have ended while the launch was in flight.
             self.sup.do_send(super::daemon_messages::Observe);
         }
+    }
+
+    /// Ask for a fresh snapshot the moment the pane's process ends (a pidfd fires
+    /// before the tmux server has even reaped it; its pane-died hook may come late).
+    fn watch_exit(&mut self, pid: u32, ctx: &mut Context<Self>) {
+        ctx.spawn(
+            crate::process_exit::wait_exit(pid)
+                .into_actor(self)
+                .map(move |_, act, _| {
+                    if act.pane_pid == Some(pid) {
+                        act.sup.do_send(super::daemon_messages::Observe);
+                    }
+                }),
+        );
     }
 
     /// Set one window option in the background.
@@ -343,6 +358,13 @@ impl TaskActor {
         );
         self.state = TaskState::Exited { code, signal };
         self.healthy_since = None;
+        // The pane-died hook writes it too when tmux reaps promptly (one is kept).
+        crate::logs::write_marker_soon(
+            &self.ctx.session,
+            &self.cfg.name,
+            crate::logs::Marker::Exit { code, signal },
+        );
+        // (fire and forget: a supervising actor lives on)
         if pane.desired == "stopped" {
             self.state = TaskState::Stopped;
             return;
@@ -378,8 +400,24 @@ impl TaskActor {
         }
         if self.supervising {
             self.schedule_probe(FAST_PROBE, ctx);
+            self.watch_exit(pane.pane_pid, ctx);
         }
     }
+}
+
+/// The pane as it really is: tmux may not have noticed (or reaped) an ended process
+/// yet; then /proc tells whether it ended and, for a zombie, how.
+fn settle(mut pane: PaneInfo) -> PaneInfo {
+    if pane.dead_status.is_none() && pane.dead_signal.is_none() {
+        if let Some(st) = crate::process_exit::zombie_status(pane.pane_pid) {
+            pane.dead = true;
+            pane.dead_status = st.code;
+            pane.dead_signal = st.signal;
+        } else if !pane.dead && !crate::process::pid_alive(pane.pane_pid) {
+            pane.dead = true;
+        }
+    }
+    pane
 }
 
 impl Handler<PaneObserved> for TaskActor {
@@ -394,7 +432,7 @@ impl Handler<PaneObserved> for TaskActor {
             return;
         }
         let running = self.state.is_running();
-        match msg.pane {
+        match msg.pane.map(settle) {
             None => {
                 if running {
                     self.generation += 1;
