@@ -33,7 +33,11 @@ fn init_logging(session: &str) {
     let file = logfile::RotatingFile::new(log_path(session));
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(fmt::layer().with_writer(std::io::stderr))
+        .with(
+            fmt::layer()
+                .with_ansi(crate::output::stderr_colour_enabled())
+                .with_writer(std::io::stderr),
+        )
         .with(fmt::layer().with_ansi(false).with_writer(Mutex::new(file)))
         .try_init();
 }
