@@ -35,6 +35,7 @@ pub struct SessionSupervisor {
 
 impl SessionSupervisor {
     /// A supervisor for one CLI request: acts when asked, no timers, no restarts.
+    /// What it does is recorded in the events file too.
     pub fn new(cfg: Config, ctx: TaskContext) -> Self {
         Self::build(cfg, ctx, false)
     }
@@ -42,13 +43,13 @@ impl SessionSupervisor {
     /// The resident supervisor (daemon, `taskmux watch`): adopts running windows (or
     /// starts the auto_start tasks of a missing session), notices exits within
     /// milliseconds, probes each task on its own timer and restarts per policy.
-    /// Events go to `paths::events_file(session)` too.
     pub fn supervising(cfg: Config, ctx: TaskContext) -> Self {
         Self::build(cfg, ctx, true)
     }
 
     fn build(cfg: Config, ctx: TaskContext, supervising: bool) -> Self {
-        let file = supervising.then(|| crate::paths::events_file(&ctx.session));
+        // Read here, before the actor starts: the bus continues the file's seq.
+        let file = Some(crate::paths::events_file(&ctx.session));
         SessionSupervisor {
             cfg: Arc::new(cfg),
             ctx,
