@@ -16,6 +16,7 @@ mod paths;
 mod probe;
 mod process;
 mod process_exit;
+mod spinner;
 mod suggest;
 mod supervisor;
 mod timefmt;

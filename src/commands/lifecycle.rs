@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 pub fn start(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
     check_names(cfg, &names)?;
-    let report = ask(cfg, StartTasks { names })?;
+    let report = crate::spinner::while_running("starting", || ask(cfg, StartTasks { names }))?;
     let ok = report.failed.is_empty();
     if !json {
         report.warnings.iter().for_each(|w| warn(w));
@@ -74,7 +74,8 @@ fn start_text(r: &StartReport) -> String {
 pub fn stop(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
     check_names(cfg, &names)?;
     let end_session = names.is_empty();
-    let report = ask(cfg, StopTasks { names, end_session })?;
+    let report =
+        crate::spinner::while_running("stopping", || ask(cfg, StopTasks { names, end_session }))?;
     let ok = report.failed.is_empty();
     emit(json, ok, &report, || stop_text(&report));
     Ok(if ok { 0 } else { 1 })
@@ -112,7 +113,7 @@ fn stop_text(r: &StopReport) -> String {
 
 pub fn restart(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
     check_names(cfg, &names)?;
-    let report = ask(cfg, RestartTasks { names })?;
+    let report = crate::spinner::while_running("restarting", || ask(cfg, RestartTasks { names }))?;
     let ok = report.start.failed.is_empty() && report.stop.failed.is_empty();
     if !json {
         report.start.warnings.iter().for_each(|w| warn(w));

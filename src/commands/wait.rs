@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 /// Pause between two rounds of probes.
 const ROUND: Duration = Duration::from_millis(200);
-const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// Where one task stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +141,7 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
                 .collect();
             let mut line = format!(
                 "{} waiting {:.0}s for {}",
-                SPINNER[frame % SPINNER.len()],
+                crate::spinner::FRAMES[frame % crate::spinner::FRAMES.len()],
                 started.elapsed().as_secs_f64(),
                 pending.join(", ")
             );
