@@ -284,6 +284,18 @@ async fn probe_once(ctx: &TaskContext, cfg: &TaskConfig, pane: &Option<PaneInfo>
     probe::probe(&spec, cfg.health_timeout).await
 }
 
+/// Keep the probe's verdict in the window, where every taskmux process reads it.
+async fn record_health(ctx: &TaskContext, cfg: &TaskConfig, result: &ProbeResult) {
+    window::set_options(
+        &ctx.tmux,
+        &ctx.session,
+        &cfg.name,
+        &[(opt::HEALTH, health_option(result))],
+    )
+    .await
+    .ok();
+}
+
 pub(super) fn health_option(result: &ProbeResult) -> String {
     if result.healthy {
         "healthy".into()
@@ -313,14 +325,7 @@ async fn await_ready(
         let spec = probe::spec_for(&cfg, &ctx.shell, true);
         let result = probe::probe(&spec, cfg.health_timeout).await;
         if result.healthy {
-            window::set_options(
-                &ctx.tmux,
-                &ctx.session,
-                &cfg.name,
-                &[(opt::HEALTH, health_option(&result))],
-            )
-            .await
-            .ok();
+            record_health(&ctx, &cfg, &result).await;
             return Ok(());
         }
         let last = format!("{}: {}", result.method, result.detail);
@@ -438,14 +443,7 @@ impl Handler<Probe> for TaskActor {
         let fut = async move {
             let result = probe_once(&ctx, &cfg, &msg.pane).await;
             if msg.pane.is_some() {
-                window::set_options(
-                    &ctx.tmux,
-                    &ctx.session,
-                    &cfg.name,
-                    &[(opt::HEALTH, health_option(&result))],
-                )
-                .await
-                .ok();
+                record_health(&ctx, &cfg, &result).await;
             }
             result
         };
