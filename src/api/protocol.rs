@@ -134,6 +134,15 @@ pub fn ok_response(id: Option<&Value>, command: &str, result: Value) -> String {
     }
     m.insert("ok".into(), Value::Bool(true));
     m.insert("command".into(), Value::String(command.into()));
+    // The result's fields also stand at the top level, as in the CLI's `--json`
+    // (`{"command":"status"}` answers with `tasks` right there).
+    if let Value::Object(fields) = &result {
+        for (k, v) in fields {
+            if !m.contains_key(k) && k != "result" {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+    }
     m.insert("result".into(), result);
     Value::Object(m).to_string()
 }
@@ -151,6 +160,14 @@ pub fn ok_raw_response(id: Option<&Value>, command: &str, result: &str) -> Strin
     out.push_str(&Value::String(command.into()).to_string());
     out.push_str(",\"result\":");
     out.push_str(result);
+    // The fields again at the top level (see `ok_response`): splice the object's body.
+    let body = result.trim();
+    if let Some(inner) = body.strip_prefix('{').and_then(|b| b.strip_suffix('}')) {
+        if !inner.trim().is_empty() {
+            out.push(',');
+            out.push_str(inner);
+        }
+    }
     out.push('}');
     out
 }
@@ -417,14 +434,14 @@ mod tests {
             serde_json::from_str(&ok_response(Some(&json!(1)), "status", json!({"a":1}))).unwrap();
         assert_eq!(
             ok,
-            json!({"id":1,"ok":true,"command":"status","result":{"a":1}})
+            json!({"id":1,"ok":true,"command":"status","result":{"a":1},"a":1})
         );
         let raw: Value =
             serde_json::from_str(&ok_raw_response(Some(&json!("a")), "status", "{\"b\":2}"))
                 .unwrap();
         assert_eq!(
             raw,
-            json!({"id":"a","ok":true,"command":"status","result":{"b":2}})
+            json!({"id":"a","ok":true,"command":"status","result":{"b":2},"b":2})
         );
         let e = unknown_command("stauts");
         assert_eq!(e.code, "unknown_command");
