@@ -259,3 +259,21 @@ fn add_without_config_creates_one() {
     sb.run(&["start"]).ok();
     assert_eq!(sb.task("server")["running"], true);
 }
+
+#[test]
+fn inspect_probes_health_fresh() {
+    let sb = Sandbox::new();
+    sb.config(
+        "name = \"fresh\"\n[tasks.api]\ncommand = \"sleep 300\"\nhealth_check = \"test -f ok\"\n",
+    );
+    sb.run(&["start"]).ok();
+    let v = sb.run(&["inspect", "api"]).ok().json();
+    assert_eq!(v["healthy"], false, "{v}");
+    assert_eq!(v["state"], "unhealthy");
+    std::fs::write(sb.path("ok"), "").unwrap();
+    let v = sb.run(&["inspect", "api"]).ok().json();
+    assert_eq!(v["healthy"], true, "{v}");
+    assert_eq!(v["state"], "healthy");
+    // The verdict is kept for status.
+    assert_eq!(sb.task("api")["state"], "healthy");
+}

@@ -660,9 +660,29 @@ impl Handler<Inspect> for SessionSupervisor {
     fn handle(&mut self, msg: Inspect, ctx: &mut Context<Self>) -> Self::Result {
         let plan = self.plan(ctx.address());
         Box::pin(async move {
-            plan.actor(&msg.name)?;
+            let actor = plan.actor(&msg.name)?.clone();
             let snap = plan.snapshot().await?;
-            Ok(status::inspect(&plan.cfg, &snap, &msg.name))
+            let mut report = status::inspect(&plan.cfg, &snap, &msg.name);
+            if report.running {
+                // `healthy` is a fresh probe, as in the original.
+                let pane = snap.pane(&msg.name).cloned();
+                if let Ok(probe) = actor.send(Probe { pane }).await {
+                    report.healthy = probe.healthy;
+                    report.last_health = Some(super::task::health_option(&probe));
+                    let health = if probe.healthy {
+                        super::state::Health::Healthy
+                    } else {
+                        super::state::Health::Unhealthy(format!(
+                            "{}: {}",
+                            probe.method, probe.detail
+                        ))
+                    };
+                    report.detail = super::state::TaskState::Running { health };
+                    report.state = report.detail.label();
+                    report.reason = report.detail.reason();
+                }
+            }
+            Ok(report)
         })
     }
 }
