@@ -50,6 +50,9 @@ pub enum Command {
     /// Internal: the pipe-pane log sink of one task.
     #[command(name = "_log-sink", hide = true)]
     LogSink(crate::logs::SinkArgs),
+    /// Internal: run a task's command with the environment kept for it.
+    #[command(name = "_exec", hide = true)]
+    Exec(crate::exec_env::ExecArgs),
     /// Internal: append a marker line to a task's log (used by tmux hooks).
     #[command(name = "_log-mark", hide = true)]
     LogMark(crate::logs::MarkArgs),

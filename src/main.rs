@@ -8,6 +8,7 @@ mod commands;
 mod config;
 mod daemon;
 mod error;
+mod exec_env;
 mod graph;
 mod hooks;
 mod logs;

@@ -450,3 +450,46 @@ auto_start = false
         "stop must go in reverse dependency order: {stopped:?}"
     );
 }
+
+#[test]
+fn tasks_get_the_callers_environment_even_a_huge_one() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path(".env"), "FROM_FILE=file\nOVERRIDDEN=file\n").unwrap();
+    sb.config(
+        r#"
+name = "envs"
+[tasks.a]
+command = "sleep 300"
+env_file = ".env"
+env = { FROM_TABLE = "table", OVERRIDDEN = "table" }
+"#,
+    );
+    let big = "x".repeat(40_000);
+    let out: Run = sb
+        .cmd(&["start"])
+        .env("BIG_VAR", &big)
+        .env("CALLER_VAR", "caller")
+        .output()
+        .unwrap()
+        .into();
+    out.ok();
+    let pid = sb.task("a")["pid"].as_u64().unwrap();
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+    let vars: Vec<String> = environ
+        .split(|b| *b == 0)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect();
+    for want in [
+        "CALLER_VAR=caller",
+        "FROM_FILE=file",
+        "FROM_TABLE=table",
+        "OVERRIDDEN=table",
+        "TASKMUX_TASK=a",
+        "TASKMUX_SESSION=envs",
+    ] {
+        assert!(vars.iter().any(|v| v == want), "missing {want}");
+    }
+    assert!(vars
+        .iter()
+        .any(|v| v.len() == 40_000 + "BIG_VAR=".len() && v.starts_with("BIG_VAR=")));
+}

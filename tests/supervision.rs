@@ -476,3 +476,41 @@ fn one_resident_supervisor_per_session() {
     let daemon = sb.run(&["daemon", "--port", &port]).code(1);
     assert!(daemon.stderr.contains("solo"), "{}", daemon.stderr);
 }
+
+#[test]
+fn an_automatic_restart_keeps_the_environment_of_the_start() {
+    let sb = Sandbox::new();
+    sb.config("name = \"envk\"\n[tasks.a]\ncommand = \"sleep 300\"\nrestart_backoff = 1.0\n");
+    let started: Run = sb
+        .cmd(&["start"])
+        .env("WHO", "cli")
+        .output()
+        .unwrap()
+        .into();
+    started.ok();
+    let pid = pid_of(&sb, "a");
+    let log = std::fs::File::create(sb.dir.path().join("watch.log")).unwrap();
+    let child = sb
+        .cmd(&["watch"])
+        .env("WHO", "watch")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _w = Watch(child);
+    wait_events(&sb, "envk", "started", "a", 1, 10);
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    wait_events(&sb, "envk", "started", "a", 2, 15);
+    let new_pid = sb.wait_for("the restarted task", Duration::from_secs(10), || {
+        let t = sb.task("a");
+        let p = t["pid"].as_u64()? as u32;
+        (p != pid).then_some(p)
+    });
+    let environ = std::fs::read(format!("/proc/{new_pid}/environ")).unwrap();
+    assert!(
+        environ.split(|b| *b == 0).any(|v| v == b"WHO=cli"),
+        "restart must reuse the starter's environment\n{}",
+        watch_log(&sb)
+    );
+}

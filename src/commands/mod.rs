@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Logs(a) => crate::logs::run_logs(&load(&cli.config)?, &a, json),
         Command::LogSink(a) => crate::logs::run_sink(&a).map(|_| 0),
         Command::LogMark(a) => crate::logs::run_mark(&a).map(|_| 0),
+        Command::Exec(a) => crate::exec_env::run_exec(&a),
         Command::Init(a) => init::init(
             cli.config.as_deref(),
             init::InitOptions {

@@ -1,6 +1,6 @@
-//! Builds the one tmux call that starts a task: command, env, options, hook, log pipe.
+//! Builds the one tmux call that starts a task: command, options, hook, log pipe.
 
-use super::task::{task_env, TaskContext};
+use super::task::TaskContext;
 use crate::config::TaskConfig;
 use crate::tmux::panes::opt;
 use crate::tmux::window::LaunchSpec;
@@ -51,15 +51,29 @@ pub fn exec_simple(command: &str) -> String {
     }
 }
 
-/// The launch call for `cfg`, as run number `run`.
-pub fn build(ctx: &TaskContext, cfg: &TaskConfig, respawn: bool, run: u32) -> LaunchSpec {
+/// The launch call for `cfg`, as run number `run`; the pane runs the command
+/// through `taskmux _exec` with the environment kept in `env_file`.
+pub fn build(
+    ctx: &TaskContext,
+    cfg: &TaskConfig,
+    respawn: bool,
+    run: u32,
+    env_file: &std::path::Path,
+) -> LaunchSpec {
     LaunchSpec {
         session: ctx.session.clone(),
         task: cfg.name.clone(),
-        shell: ctx.shell.clone(),
-        command: exec_simple(&cfg.command),
+        argv: vec![
+            ctx.exe.to_string_lossy().into_owned(),
+            "_exec".into(),
+            "--env-file".into(),
+            env_file.to_string_lossy().into_owned(),
+            "--".into(),
+            ctx.shell.clone(),
+            "-c".into(),
+            exec_simple(&cfg.command),
+        ],
         cwd: cfg.cwd.to_string_lossy().into_owned(),
-        env: task_env(ctx, cfg),
         options: vec![
             (opt::TASK, cfg.name.clone()),
             (opt::DESIRED, "running".into()),

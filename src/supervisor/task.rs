@@ -152,10 +152,20 @@ pub(super) fn alive(pane: &Option<PaneInfo>) -> bool {
         .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid))
 }
 
+/// Where a launch takes the task's environment from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EnvSource {
+    /// The environment of this taskmux process (a start or restart by request).
+    Caller,
+    /// The environment kept from the run before (an automatic restart), if any.
+    Kept,
+}
+
 pub(super) async fn launch(
     ctx: TaskContext,
     cfg: TaskConfig,
     pane: Option<PaneInfo>,
+    env: EnvSource,
 ) -> Result<Launched> {
     let mut freed_port = Vec::new();
     if let Some(port) = cfg.port {
@@ -163,7 +173,11 @@ pub(super) async fn launch(
     }
     task_hook(&ctx, &cfg, HookKind::BeforeStart).await?;
     let run = pane.as_ref().map_or(0, |p| p.run) + 1;
-    let spec = super::launch_spec::build(&ctx, &cfg, pane.is_some(), run);
+    let env_file = crate::exec_env::env_file(&ctx.session, &cfg.name);
+    if env == EnvSource::Caller || !tokio::fs::try_exists(&env_file).await.unwrap_or(false) {
+        crate::exec_env::write(env_file.clone(), task_env(&ctx, &cfg)).await?;
+    }
+    let spec = super::launch_spec::build(&ctx, &cfg, pane.is_some(), run, &env_file);
     let started = window::launch(&ctx.tmux, &spec).await?;
     task_hook(&ctx, &cfg, HookKind::AfterStart).await?;
     Ok(Launched {
@@ -361,7 +375,12 @@ impl Handler<Launch> for TaskActor {
         }
         self.state = TaskState::Starting;
         self.generation += 1;
-        let fut = launch(self.ctx.clone(), self.cfg.clone(), msg.pane);
+        let fut = launch(
+            self.ctx.clone(),
+            self.cfg.clone(),
+            msg.pane,
+            EnvSource::Caller,
+        );
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
             match &res {
                 Ok(launched) => act.on_launched(launched, None, ctx),

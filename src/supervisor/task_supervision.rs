@@ -6,7 +6,7 @@
 use super::daemon_messages::TaskRecovered;
 use super::policy;
 use super::state::{self, Health, TaskState};
-use super::task::{alive, health_option, launch, stop, TaskActor};
+use super::task::{alive, health_option, launch, stop, EnvSource, TaskActor};
 use super::task_messages::{Launched, PaneObserved, Retire};
 use crate::probe::{self, ProbeResult};
 use crate::process;
@@ -299,7 +299,9 @@ impl TaskActor {
                 &[(opt::RESTARTS, attempt.to_string())],
             )
             .await?;
-            launch(tctx, cfg, pane).await.map(|l| Some(Ok(l)))
+            launch(tctx, cfg, pane, EnvSource::Kept)
+                .await
+                .map(|l| Some(Ok(l)))
         };
         ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| match res {
             Ok(Some(Ok(launched))) => act.on_launched(&launched, Some(attempt), ctx),

@@ -9,11 +9,9 @@ use crate::error::{Error, Result};
 pub struct LaunchSpec {
     pub session: String,
     pub task: String,
-    pub shell: String,
-    pub command: String,
+    /// The program the pane runs, with its arguments.
+    pub argv: Vec<String>,
     pub cwd: String,
-    /// Full environment of the task (caller's env, env_file, env, PORT …).
-    pub env: Vec<(String, String)>,
     /// Window user options to set (name, value).
     pub options: Vec<(&'static str, String)>,
     /// pipe-pane target command (the log sink), if logging.
@@ -39,10 +37,6 @@ const IDS_FORMAT: &str = "#{window_id} #{pane_id} #{pane_pid}";
 pub async fn launch(tmux: &Tmux, spec: &LaunchSpec) -> Result<Launched> {
     let win = target::window(&spec.session, &spec.task);
     let mut args: Vec<String> = Vec::new();
-    let env_args = spec
-        .env
-        .iter()
-        .flat_map(|(k, v)| ["-e".to_string(), format!("{k}={v}")]);
     if spec.respawn {
         args.extend(["respawn-pane", "-k", "-t", &win, "-c", &spec.cwd].map(String::from));
     } else {
@@ -64,8 +58,8 @@ pub async fn launch(tmux: &Tmux, spec: &LaunchSpec) -> Result<Launched> {
             .map(String::from),
         );
     }
-    args.extend(env_args);
-    args.extend(["--", &spec.shell, "-c", &spec.command].map(String::from));
+    args.push("--".into());
+    args.extend(spec.argv.iter().cloned());
     let mut set_window = |name: &str, value: &str| {
         args.extend([THEN, "set-option", "-w", "-t", &win, name, value].map(String::from));
     };
