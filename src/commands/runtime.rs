@@ -22,8 +22,24 @@ pub fn task_context(cfg: &Config) -> TaskContext {
         shell: process::default_shell(cfg.shell.as_deref()),
         tmux: Tmux::from_env(),
         hook_timeout: cfg.hook_timeout,
-        exe: std::env::current_exe().unwrap_or_else(|_| "taskmux".into()),
+        exe: own_exe(),
         base_env: std::env::vars().collect(),
+    }
+}
+
+/// This executable's path, for the commands tmux runs (log sink, hooks, `_exec`).
+/// A binary replaced while it runs (an upgrade under a running daemon) reads as
+/// "PATH (deleted)": the path itself is what new launches must use.
+fn own_exe() -> std::path::PathBuf {
+    match std::env::current_exe() {
+        Ok(p) => {
+            let s = p.to_string_lossy();
+            match s.strip_suffix(" (deleted)") {
+                Some(live) => live.into(),
+                None => p,
+            }
+        }
+        Err(_) => "taskmux".into(),
     }
 }
 
