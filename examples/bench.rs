@@ -150,11 +150,7 @@ impl Bin {
         } else {
             Kind::Ours
         };
-        Ok(Bin {
-            path,
-            kind,
-            help,
-        })
+        Ok(Bin { path, kind, help })
     }
 
     /// Whether `help` lists this subcommand (clap or typer/rich layout).
@@ -565,10 +561,7 @@ fn alternate<W>(
             }
         }
     }
-    let mut results = worlds
-        .into_iter()
-        .zip(samples)
-        .map(|(w, s)| w.map(|_| s));
+    let mut results = worlds.into_iter().zip(samples).map(|(w, s)| w.map(|_| s));
     let mut row = row.result(results.next().unwrap());
     if ctx.b.is_some() {
         row.other = results.next();
@@ -795,7 +788,13 @@ fn print_table(rows: &[Row], ctx: &Ctx) {
     }
     let cols = table[0].len();
     let width: Vec<usize> = (0..cols)
-        .map(|c| table.iter().map(|l| l[c].chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            table
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for (i, line) in table.iter().enumerate() {
         let cells: Vec<String> = line
@@ -812,7 +811,10 @@ fn print_table(rows: &[Row], ctx: &Ctx) {
             .collect();
         println!("{}", cells.join("  ").trim_end());
         if i == 0 {
-            println!("{}", "-".repeat(width.iter().sum::<usize>() + 2 * (cols - 1)));
+            println!(
+                "{}",
+                "-".repeat(width.iter().sum::<usize>() + 2 * (cols - 1))
+            );
         }
     }
     if !notes.is_empty() {
@@ -1099,14 +1101,20 @@ fn logs_tail(ctx: &Ctx) -> Vec<Row> {
     let mb = ctx.size.log_mb;
     vec![alternate(
         ctx,
-        Row::new("logs-tail", format!("logs TASK -n 1000 ({mb} MB log)"), "ms")
-            .budget(Budget::AtMost(20.0)),
+        Row::new(
+            "logs-tail",
+            format!("logs TASK -n 1000 ({mb} MB log)"),
+            "ms",
+        )
+        .budget(Budget::AtMost(20.0)),
         |b| {
             if b.kind == Kind::Original {
                 return Err("the original keeps no log files (it reads tmux scrollback)".into());
             }
             let sb = Sandbox::new("bench")?;
-            sb.config("name = \"bench\"\n\n[tasks.big]\ncommand = \"sleep 300\"\nauto_start = false\n")?;
+            sb.config(
+                "name = \"bench\"\n\n[tasks.big]\ncommand = \"sleep 300\"\nauto_start = false\n",
+            )?;
             let dir = sb.logs_dir();
             std::fs::create_dir_all(&dir).map_err(err("mkdir logs"))?;
             let f = std::fs::File::create(dir.join("big.log")).map_err(err("create log"))?;
@@ -1431,18 +1439,46 @@ fn daemon(ctx: &Ctx) -> Vec<Row> {
     let s = ctx.size;
     let n = s.tasks;
     let rows = vec![
-        Row::new("daemon", "daemon: exit-to-noticed (kill -9 → exited event)", "ms"),
-        Row::new("daemon", "daemon: crash-to-restart (kill -9 → started event)", "ms")
-            .note("includes the first restart delay of the backoff"),
-        Row::new("daemon", format!("daemon: ws status p50 ({} sequential)", s.ws_requests), "ms"),
-        Row::new("daemon", format!("daemon: ws status p99 ({} sequential)", s.ws_requests), "ms")
-            .budget(Budget::AtMost(5.0)),
-        Row::new("daemon", format!("daemon: ws status p50 ({} clients)", s.ws_clients), "ms"),
-        Row::new("daemon", format!("daemon: ws status p99 ({} clients)", s.ws_clients), "ms"),
+        Row::new(
+            "daemon",
+            "daemon: exit-to-noticed (kill -9 → exited event)",
+            "ms",
+        ),
+        Row::new(
+            "daemon",
+            "daemon: crash-to-restart (kill -9 → started event)",
+            "ms",
+        )
+        .note("includes the first restart delay of the backoff"),
+        Row::new(
+            "daemon",
+            format!("daemon: ws status p50 ({} sequential)", s.ws_requests),
+            "ms",
+        ),
+        Row::new(
+            "daemon",
+            format!("daemon: ws status p99 ({} sequential)", s.ws_requests),
+            "ms",
+        )
+        .budget(Budget::AtMost(5.0)),
+        Row::new(
+            "daemon",
+            format!("daemon: ws status p50 ({} clients)", s.ws_clients),
+            "ms",
+        ),
+        Row::new(
+            "daemon",
+            format!("daemon: ws status p99 ({} clients)", s.ws_clients),
+            "ms",
+        ),
         Row::new("daemon", format!("daemon: idle RSS ({n} tasks)"), "MB")
             .budget(Budget::AtMost(20.0)),
-        Row::new("daemon", format!("daemon: idle CPU ({n} tasks, {} s)", s.idle_secs), "%")
-            .budget(Budget::AtMost(1.0)),
+        Row::new(
+            "daemon",
+            format!("daemon: idle CPU ({n} tasks, {} s)", s.idle_secs),
+            "%",
+        )
+        .budget(Budget::AtMost(1.0)),
     ];
     if !ctx.a.has("daemon") {
         return rows
