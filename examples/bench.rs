@@ -1537,7 +1537,7 @@ fn daemon_measure(ctx: &Ctx) -> R<Vec<R<Vec<f64>>>> {
     let mut restarted = Vec::new();
     let ev = (|| -> R<()> {
         let mut ws = ws_connect(port)?;
-        ws_request(&mut ws, 1, "subscribe", json!({}))?;
+        ws_request(&mut ws, 1, "subscribe", json!({"events": true}))?;
         for run in 0..ctx.runs {
             let task = &names[run % names.len()];
             let old = pane_pid(&sb, task)?;
