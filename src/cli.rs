@@ -53,6 +53,81 @@ pub enum Command {
     /// Internal: append a marker line to a task's log (used by tmux hooks).
     #[command(name = "_log-mark", hide = true)]
     LogMark(crate::logs::MarkArgs),
+    /// Create taskmux.toml and write taskmux instructions for coding agents.
+    Init(InitArgs),
+    /// Validate taskmux.toml and lint it without starting anything (exit 1 on errors).
+    Check,
+    /// Block until tasks are healthy (exit 1 on timeout or when a task died).
+    Wait(WaitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Run the resident daemon (WebSocket API, supervision, config watch) in the
+    /// foreground; or `daemon stop` / `daemon status`.
+    Daemon(DaemonArgs),
+    /// Supervise in the foreground: restarts, health timers, config reload; prints events.
+    Watch,
+    /// Show recorded events (from the supervisor's events file).
+    Events(EventsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Ask nothing; use the directory name as the session name.
+    #[arg(long)]
+    pub defaults: bool,
+    /// Overwrite an existing taskmux.toml.
+    #[arg(long)]
+    pub force: bool,
+    /// Only refresh the agent context blocks; leave taskmux.toml alone.
+    #[arg(long, conflicts_with = "force")]
+    pub agents_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Tasks to wait for (none = every auto_start task).
+    pub tasks: Vec<String>,
+    /// Give up after this long (seconds, or like 500ms, 2m).
+    #[arg(long, short = 't', default_value = "60s", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DaemonArgs {
+    #[command(subcommand)]
+    pub action: Option<DaemonAction>,
+    /// Port of the HTTP + WebSocket API.
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+    /// Address to listen on (keep the loopback default unless you need remote access).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonAction {
+    /// Stop the running daemon of this session (tasks keep running).
+    Stop,
+    /// Whether a daemon runs for this session: pid, port, uptime.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events of this task.
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Only events newer than this (e.g. 90s, 10m, 2h).
+    #[arg(long)]
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Args)]

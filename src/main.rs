@@ -1,8 +1,12 @@
 //! taskmux: a tmux-based task supervisor for development stacks.
 
+mod agents;
+mod api;
 mod cli;
+mod client;
 mod commands;
 mod config;
+mod daemon;
 mod error;
 mod graph;
 mod hooks;
@@ -11,10 +15,12 @@ mod output;
 mod paths;
 mod probe;
 mod process;
+mod process_exit;
 mod suggest;
 mod supervisor;
 mod timefmt;
 mod tmux;
+mod watch;
 
 use clap::Parser;
 

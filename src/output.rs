@@ -42,12 +42,12 @@ pub fn emit_error(json_mode: bool, err: &crate::error::Error) {
             .expect("JSON value serialises")
         );
     }
-    eprintln!("{} {}", paint(Style::Red, "error:"), err.message);
+    eprintln!("{} {}", paint_stderr(Style::Red, "error:"), err.message);
 }
 
 /// Print a warning line on stderr.
 pub fn warn(message: &str) {
-    eprintln!("{} {message}", paint(Style::Yellow, "warning:"));
+    eprintln!("{} {message}", paint_stderr(Style::Yellow, "warning:"));
 }
 
 /// Colours used in human output.
@@ -65,9 +65,23 @@ pub fn colour_enabled() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-/// Wrap `text` in ANSI colour when colour is enabled.
+/// True when colour should be used on stderr (a terminal, NO_COLOR unset).
+pub fn stderr_colour_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Wrap `text` in ANSI colour when colour is enabled on stdout.
 pub fn paint(style: Style, text: &str) -> String {
-    if !colour_enabled() {
+    paint_if(colour_enabled(), style, text)
+}
+
+/// Wrap `text` in ANSI colour when colour is enabled on stderr.
+pub fn paint_stderr(style: Style, text: &str) -> String {
+    paint_if(stderr_colour_enabled(), style, text)
+}
+
+fn paint_if(enabled: bool, style: Style, text: &str) -> String {
+    if !enabled {
         return text.to_string();
     }
     let code = match style {

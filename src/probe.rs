@@ -535,7 +535,7 @@ pub(crate) mod tests {
         };
         let t = Instant::now();
         let r = probe(&spec, Duration::from_millis(200)).await;
-        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
         assert!(!r.healthy);
         assert_eq!(r.detail, "timed out after 200ms");
         let left = procs_with_env(&marker);

@@ -245,3 +245,17 @@ fn health_exits_1_when_a_running_task_is_unhealthy() {
     sb.run(&["stop", "bad"]).ok();
     sb.run(&["health"]).ok();
 }
+
+#[test]
+fn add_without_config_creates_one() {
+    let sb = Sandbox::new();
+    let v = sb.json(&["add", "server", "sleep 300"]);
+    assert_eq!(v["created_config"], true, "{v}");
+    let text = std::fs::read_to_string(sb.path("taskmux.toml")).unwrap();
+    assert!(
+        text.contains("name = \"work\"") && text.contains("[tasks.server]"),
+        "{text}"
+    );
+    sb.run(&["start"]).ok();
+    assert_eq!(sb.task("server")["running"], true);
+}

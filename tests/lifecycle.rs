@@ -399,3 +399,54 @@ port = {port}
     let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
     assert!(String::from_utf8_lossy(&env).contains(&format!("PORT={port}")));
 }
+
+#[test]
+fn restart_all_restarts_running_manual_tasks_in_order() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "ra"
+[tasks.db]
+command = "sleep 300"
+[tasks.api]
+command = "sleep 300"
+depends_on = ["db"]
+[tasks.tool]
+command = "sleep 300"
+auto_start = false
+[tasks.idle]
+command = "sleep 300"
+auto_start = false
+"#,
+    );
+    sb.run(&["start"]).ok();
+    sb.run(&["start", "tool"]).ok();
+    let before: Vec<u64> = ["db", "api", "tool"]
+        .iter()
+        .map(|t| sb.task(t)["pid"].as_u64().unwrap())
+        .collect();
+    let r = sb.json(&["restart"]);
+    assert_eq!(r["ok"], true, "{r}");
+    for (t, old) in ["db", "api", "tool"].iter().zip(before) {
+        let now = sb.task(t);
+        assert_eq!(now["running"], true, "{t} not running after restart: {now}");
+        assert_ne!(now["pid"].as_u64().unwrap(), old, "{t} kept its pid");
+    }
+    assert_eq!(
+        sb.task("idle")["running"],
+        false,
+        "restart must not start idle manual tasks"
+    );
+    let stopped: Vec<&str> = r["stop"]["stopped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["task"].as_str().unwrap())
+        .collect();
+    assert!(!stopped.contains(&"idle"), "{stopped:?}");
+    let pos = |t: &str| stopped.iter().position(|s| *s == t).unwrap();
+    assert!(
+        pos("api") < pos("db"),
+        "stop must go in reverse dependency order: {stopped:?}"
+    );
+}

@@ -145,10 +145,7 @@ fn markers_survive_kill_and_restart() {
             .any(|m| m.starts_with("::taskmux:: start run=2")),
         "{markers:?}"
     );
-    assert!(
-        markers.iter().any(|m| *m == "::taskmux:: kill"),
-        "{markers:?}"
-    );
+    assert!(markers.contains(&"::taskmux:: kill"), "{markers:?}");
     // Logs outlive the session.
     let out = sb.run(&["logs", "a"]).ok().stdout;
     assert_eq!(out.matches("run-output").count(), 2, "{out}");

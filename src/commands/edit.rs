@@ -8,7 +8,7 @@ use serde_json::json;
 use std::path::Path;
 
 pub fn add(explicit: Option<&Path>, a: AddArgs, json_mode: bool) -> Result<i32> {
-    let path = config::find_config(explicit)?;
+    let (path, created) = config_or_new(explicit)?;
     let task = edit::NewTask {
         name: a.task.clone(),
         command: a.command.clone(),
@@ -20,11 +20,45 @@ pub fn add(explicit: Option<&Path>, a: AddArgs, json_mode: bool) -> Result<i32> 
         auto_start: !a.no_auto_start,
     };
     edit::add_task(&path, &task, a.force)?;
-    let report = json!({ "task": a.task, "command": a.command, "config": path });
+    crate::agents::refresh_after_edit(&path);
+    let report =
+        json!({ "task": a.task, "command": a.command, "config": path, "created_config": created });
     emit(json_mode, true, &report, || {
-        format!("added task '{}' to {}", a.task, path.display())
+        if created {
+            format!("created {} with task '{}'", path.display(), a.task)
+        } else {
+            format!("added task '{}' to {}", a.task, path.display())
+        }
     });
     Ok(0)
+}
+
+/// The config to edit; when there is none, a new minimal taskmux.toml (named after
+/// its directory) is created, so `taskmux add` works before `taskmux init`.
+fn config_or_new(explicit: Option<&Path>) -> Result<(std::path::PathBuf, bool)> {
+    match config::find_config(explicit) {
+        Ok(path) => Ok((path, false)),
+        Err(e) if e.code == "no_config" => {
+            let path = match explicit {
+                Some(p) => p.to_path_buf(),
+                None => std::env::current_dir()
+                    .map_err(|e| crate::error::Error::io("reading the current directory", e))?
+                    .join(config::load::CONFIG_FILE),
+            };
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir_name = dir
+                .and_then(|d| std::fs::canonicalize(d).ok())
+                .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "taskmux".into());
+            let name = super::init::sanitize_name(&dir_name);
+            let text = format!(
+                "# taskmux configuration (created by `taskmux add`). See docs/configuration.md.\nname = \"{name}\"\n"
+            );
+            config::edit::write_atomic(&path, &text)?;
+            Ok((path, true))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<i32> {
@@ -56,6 +90,7 @@ pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<
         }
     }
     edit::remove_task(&path, &name)?;
+    crate::agents::refresh_after_edit(&path);
     let report = json!({ "task": name, "config": path, "stopped": snap_running });
     emit(json_mode, true, &report, || {
         let mut s = format!("removed task '{name}' from {}", path.display());

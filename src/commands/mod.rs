@@ -1,9 +1,15 @@
 //! One file per command family; `run` dispatches a parsed command line.
 
+pub mod check;
+pub mod completions;
+pub mod daemon;
 pub mod edit;
+pub mod init;
 pub mod lifecycle;
 pub mod query;
 pub mod runtime;
+pub mod supervise;
+pub mod wait;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Config};
@@ -25,6 +31,21 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Logs(a) => crate::logs::run_logs(&load(&cli.config)?, &a, json),
         Command::LogSink(a) => crate::logs::run_sink(&a).map(|_| 0),
         Command::LogMark(a) => crate::logs::run_mark(&a).map(|_| 0),
+        Command::Init(a) => init::init(
+            cli.config.as_deref(),
+            init::InitOptions {
+                defaults: a.defaults,
+                force: a.force,
+                agents_only: a.agents_only,
+            },
+            json,
+        ),
+        Command::Check => check::check(&load(&cli.config)?, json),
+        Command::Wait(a) => wait::wait(&load(&cli.config)?, a.tasks, &a.timeout, json),
+        Command::Completions(a) => completions::completions(a.shell, json),
+        Command::Daemon(a) => daemon::run(&load(&cli.config)?, a, json),
+        Command::Watch => supervise::watch(load(&cli.config)?, json),
+        Command::Events(a) => supervise::events(&load(&cli.config)?, a.task, a.since, json),
     }
 }
 

@@ -284,13 +284,12 @@ fn clear(dir: &Path, tasks: &[String], json: bool, out: &mut impl Write) -> io::
 /// returns only on failure.
 fn attach(session: &str) -> Error {
     use std::os::unix::process::CommandExt;
-    let mut cmd = std::process::Command::new("tmux");
-    if let Some(sock) = std::env::var_os("TASKMUX_TMUX_SOCKET").filter(|s| !s.is_empty()) {
-        cmd.arg("-S").arg(sock);
-    }
+    // The same server every other command uses (TMUX_TMPDIR, -S or -L).
+    let mut cmd = crate::tmux::Tmux::from_env().std_command();
     let target = format!("={session}");
-    if std::env::var_os("TMUX").is_some() {
-        cmd.args(["switch-client", "-t", &target]);
+    if let Some(inside) = std::env::var_os("TMUX").filter(|v| !v.is_empty()) {
+        cmd.env("TMUX", inside)
+            .args(["switch-client", "-t", &target]);
     } else {
         cmd.args(["attach", "-t", &target]);
     }

@@ -75,6 +75,16 @@ pub fn write_marker(session: &str, task: &str, marker: &Marker) -> Result<()> {
     write_marker_in(&crate::paths::logs_dir(session), task, marker)
 }
 
+/// Append a marker line off the async threads (for actors); await the handle where
+/// the process may exit right after. Failures are ignored: a missing marker must
+/// never stop a task action.
+pub fn write_marker_soon(session: &str, task: &str, marker: Marker) -> tokio::task::JoinHandle<()> {
+    let (session, task) = (session.to_string(), task.to_string());
+    tokio::task::spawn_blocking(move || {
+        write_marker(&session, &task, &marker).ok();
+    })
+}
+
 /// Append a marker line to `<dir>/<task>.log`. An exit marker is not written
 /// when the last marker of the log already is an exit (same run, told twice).
 pub fn write_marker_in(dir: &Path, task: &str, marker: &Marker) -> Result<()> {

@@ -13,7 +13,9 @@ pub use cmd::{run_logs, LogsArgs};
 #[allow(unused_imports)]
 pub use follow::Follower;
 #[allow(unused_imports)]
-pub use marker::{mark_command, run_mark, write_marker, MarkArgs, MarkKind, Marker};
+pub use marker::{
+    mark_command, run_mark, write_marker, write_marker_soon, MarkArgs, MarkKind, Marker,
+};
 #[allow(unused_imports)]
 pub use read::{parse_when, query, query_groups, LogLine, Query};
 #[allow(unused_imports)]

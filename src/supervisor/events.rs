@@ -45,9 +45,11 @@ pub struct EventBus {
 
 impl EventBus {
     /// A bus that appends to `file` (None: memory only).
+    /// Seqs continue after the last event already in the file (a restarted daemon).
     pub fn new(file: Option<PathBuf>) -> Self {
+        let last = file.as_deref().map_or(0, last_seq_in);
         EventBus {
-            next_seq: 1,
+            next_seq: last + 1,
             ring: VecDeque::with_capacity(RING_SIZE),
             subscribers: Vec::new(),
             next_subscriber: 1,
@@ -108,6 +110,25 @@ impl EventBus {
     }
 }
 
+/// The seq of the last event in a JSON-lines file (0 when none): reads its tail only.
+fn last_seq_in(path: &std::path::Path) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024)));
+    let mut tail = String::new();
+    let mut bytes = Vec::new();
+    if f.read_to_end(&mut bytes).is_ok() {
+        tail = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    tail.lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok()?["seq"].as_u64())
+        .unwrap_or(0)
+}
+
 /// Append one event as a JSON line (small write, O_APPEND).
 fn append_line(path: &PathBuf, ev: &Event) {
     if let Some(dir) = path.parent() {
@@ -143,5 +164,7 @@ mod tests {
         assert_eq!(first["seq"], 1);
         assert_eq!(first["task"], "web");
         assert_eq!(first["pid"], 5);
+        let mut again = EventBus::new(Some(file.clone()));
+        assert_eq!(again.publish("killed", None, Value::Null).seq, 3);
     }
 }

@@ -1,11 +1,13 @@
 //! SessionSupervisor: owns the dependency graph and one TaskActor per task; starts and
 //! stops them by messages, in dependency order, and runs the session-wide hooks.
 
+use super::daemon_messages::Publish;
+use super::events::EventBus;
 use super::session_messages::*;
 use super::status::{self, GetStatus, Inspect, InspectReport, StatusReport};
 use super::task::{TaskActor, TaskContext};
 use super::task_messages::{AwaitReady, Kill, Launch, Probe, Stop};
-use crate::config::Config;
+use crate::config::{Config, TaskConfig};
 use crate::error::{Error, Result};
 use crate::graph;
 use crate::hooks::{run_hook, HookKind, HookRun};
@@ -13,30 +15,61 @@ use crate::process;
 use crate::tmux::{panes, window, SessionSnapshot};
 use actix::prelude::*;
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The supervisor of one session.
 pub struct SessionSupervisor {
-    cfg: Arc<Config>,
-    ctx: TaskContext,
-    tasks: BTreeMap<String, Addr<TaskActor>>,
+    pub(super) cfg: Arc<Config>,
+    pub(super) ctx: TaskContext,
+    pub(super) tasks: BTreeMap<String, Addr<TaskActor>>,
+    /// The session's events (a file in supervising mode, memory only otherwise).
+    pub(super) bus: EventBus,
+    /// Resident: watches exits, probes on timers, restarts per policy.
+    pub(super) supervising: bool,
+    /// A snapshot is being taken; `observe_again` asks for one more after it.
+    pub(super) observing: bool,
+    pub(super) observe_again: bool,
 }
 
 impl SessionSupervisor {
+    /// A supervisor for one CLI request: acts when asked, no timers, no restarts.
     pub fn new(cfg: Config, ctx: TaskContext) -> Self {
+        Self::build(cfg, ctx, false)
+    }
+
+    /// The resident supervisor (daemon, `taskmux watch`): adopts running windows (or
+    /// starts the auto_start tasks of a missing session), notices exits within
+    /// milliseconds, probes each task on its own timer and restarts per policy.
+    /// Events go to `paths::events_file(session)` too.
+    pub fn supervising(cfg: Config, ctx: TaskContext) -> Self {
+        Self::build(cfg, ctx, true)
+    }
+
+    fn build(cfg: Config, ctx: TaskContext, supervising: bool) -> Self {
+        let file = supervising.then(|| crate::paths::events_file(&ctx.session));
         SessionSupervisor {
             cfg: Arc::new(cfg),
             ctx,
             tasks: BTreeMap::new(),
+            bus: EventBus::new(file),
+            supervising,
+            observing: false,
+            observe_again: false,
         }
     }
 
-    fn plan(&self) -> Plan {
+    pub(super) fn spawn_task(&self, task: &TaskConfig, me: Addr<Self>) -> Addr<TaskActor> {
+        TaskActor::new(self.ctx.clone(), task.clone(), me, self.supervising).start()
+    }
+
+    pub(super) fn plan(&self, me: Addr<Self>) -> Plan {
         Plan {
             cfg: self.cfg.clone(),
             ctx: self.ctx.clone(),
             tasks: self.tasks.clone(),
+            me,
         }
     }
 }
@@ -44,34 +77,48 @@ impl SessionSupervisor {
 impl Actor for SessionSupervisor {
     type Context = Context<Self>;
 
-    fn started(&mut self, _: &mut Context<Self>) {
+    fn started(&mut self, ctx: &mut Context<Self>) {
         for task in &self.cfg.tasks {
-            let actor = TaskActor::new(self.ctx.clone(), task.clone()).start();
+            let actor = self.spawn_task(task, ctx.address());
             self.tasks.insert(task.name.clone(), actor);
+        }
+        if self.supervising {
+            self.begin_supervising(ctx);
         }
     }
 }
 
 /// What the async orchestration needs: a snapshot of the supervisor's fields.
 #[derive(Clone)]
-struct Plan {
-    cfg: Arc<Config>,
-    ctx: TaskContext,
-    tasks: BTreeMap<String, Addr<TaskActor>>,
+pub(super) struct Plan {
+    pub(super) cfg: Arc<Config>,
+    pub(super) ctx: TaskContext,
+    pub(super) tasks: BTreeMap<String, Addr<TaskActor>>,
+    /// The supervisor itself (events are published through it).
+    pub(super) me: Addr<SessionSupervisor>,
 }
 
-fn mailbox(e: MailboxError) -> Error {
+pub(super) fn mailbox(e: MailboxError) -> Error {
     Error::failed(format!("internal error: task actor unavailable ({e})"))
 }
 
 impl Plan {
+    /// Publish an event on the session bus.
+    pub(super) fn publish(&self, event: &'static str, task: Option<&str>, data: serde_json::Value) {
+        self.me.do_send(Publish {
+            event,
+            task: task.map(str::to_string),
+            data,
+        });
+    }
+
     fn actor(&self, name: &str) -> Result<&Addr<TaskActor>> {
         self.tasks
             .get(name)
             .ok_or_else(|| Error::unknown_task(name, &self.cfg.task_names()))
     }
 
-    async fn snapshot(&self) -> Result<SessionSnapshot> {
+    pub(super) async fn snapshot(&self) -> Result<SessionSnapshot> {
         panes::snapshot(&self.ctx.tmux, &self.ctx.session).await
     }
 
@@ -93,30 +140,45 @@ impl Plan {
     }
 
     /// Start `names` (empty: every auto_start task, waiting on dependencies).
-    async fn start(self, names: Vec<String>) -> Result<StartReport> {
+    pub(super) async fn start(self, names: Vec<String>) -> Result<StartReport> {
+        let scope = if names.is_empty() {
+            Scope::Stack
+        } else {
+            Scope::Named(names)
+        };
+        self.start_scope(scope).await
+    }
+
+    async fn start_scope(self, scope: Scope) -> Result<StartReport> {
         let mut report = StartReport {
             session: self.ctx.session.clone(),
             ..Default::default()
         };
-        let whole_stack = names.is_empty();
-        let targets: Vec<String> = if whole_stack {
-            if !self.cfg.auto_start {
+        let auto_start_tasks = || -> Vec<String> {
+            self.cfg
+                .tasks
+                .iter()
+                .filter(|t| t.auto_start)
+                .map(|t| t.name.clone())
+                .collect()
+        };
+        let (targets, whole_stack) = match scope {
+            Scope::Stack if !self.cfg.auto_start => {
                 report.warnings.push(
                     "auto_start = false: session created, no task launched (start tasks by name)"
                         .into(),
                 );
-                Vec::new()
-            } else {
-                self.cfg
-                    .tasks
-                    .iter()
-                    .filter(|t| t.auto_start)
-                    .map(|t| t.name.clone())
-                    .collect()
+                (Vec::new(), true)
             }
-        } else {
-            names
+            Scope::Stack => (auto_start_tasks(), true),
+            Scope::Named(names) => (names, false),
+            Scope::Ordered(names) => (names, true),
         };
+        // Names come from other processes too (CLI through the daemon, the API), whose
+        // view of the config may be newer or older than ours.
+        for name in &targets {
+            self.actor(name)?;
+        }
         let snap = self.snapshot().await?;
         let running = |name: &str| {
             snap.pane(name)
@@ -188,7 +250,14 @@ impl Plan {
     ) -> (String, Outcome) {
         let outcome = async {
             let actor = self.actor(name)?;
-            let launched = actor.send(Launch { pane }).await.map_err(mailbox)??;
+            let launched = match actor.send(Launch { pane }).await.map_err(mailbox)? {
+                Ok(l) => l,
+                // Started meanwhile by someone else (the daemon's own start, a client).
+                Err(e) if e.code == super::task::ALREADY_RUNNING => {
+                    return Ok(Outcome::AlreadyRunning(Ok(())))
+                }
+                Err(e) => return Err(e),
+            };
             if !wait_ready {
                 return Ok(Outcome::Launched(launched, Ok(())));
             }
@@ -223,7 +292,7 @@ impl Plan {
 
     /// Dependency-ordered start: everything whose dependencies are healthy starts at
     /// once; a dependent starts the moment its last dependency turns healthy.
-    async fn schedule(
+    pub(super) async fn schedule(
         &self,
         snap: &SessionSnapshot,
         to_launch: Vec<String>,
@@ -279,6 +348,7 @@ impl Plan {
                             task: name.clone(),
                             reason: reason.clone(),
                         });
+                        self.publish("skipped", Some(&name), json!({ "reason": reason }));
                         window::mark_skipped(&self.ctx.tmux, &self.ctx.session, &name, &reason)
                             .await
                             .ok();
@@ -321,10 +391,9 @@ impl Plan {
             }
         }
         for name in waiting {
-            report.skipped.push(Skip {
-                task: name,
-                reason: "its dependencies never became ready".into(),
-            });
+            let reason = "its dependencies never became ready".to_string();
+            self.publish("skipped", Some(&name), json!({ "reason": reason }));
+            report.skipped.push(Skip { task: name, reason });
         }
     }
 
@@ -346,7 +415,7 @@ impl Plan {
     }
 
     /// Stop `names` (empty: all, reverse dependency order, then end the session).
-    async fn stop(self, names: Vec<String>, end_session: bool) -> Result<StopReport> {
+    pub(super) async fn stop(self, names: Vec<String>, end_session: bool) -> Result<StopReport> {
         let mut report = StopReport {
             session: self.ctx.session.clone(),
             ..Default::default()
@@ -356,7 +425,16 @@ impl Plan {
             return Ok(report);
         }
         let levels: Vec<Vec<String>> = if names.is_empty() {
+            // Every task with a window, reverse dependency order.
             graph::stop_order(&self.cfg)
+                .into_iter()
+                .map(|level| {
+                    level
+                        .into_iter()
+                        .filter(|t| snap.pane(t).is_some())
+                        .collect()
+                })
+                .collect()
         } else {
             vec![names]
         };
@@ -406,14 +484,32 @@ impl Plan {
     }
 
     async fn restart(self, names: Vec<String>) -> Result<RestartReport> {
-        let stop = self.clone().stop(names.clone(), false).await?;
+        let scope = if names.is_empty() {
+            // Everything that runs now (manual tasks included) plus the auto_start
+            // tasks, in dependency order.
+            let snap = self.snapshot().await?;
+            let set = self
+                .cfg
+                .tasks
+                .iter()
+                .filter(|t| {
+                    (self.cfg.auto_start && t.auto_start)
+                        || snap.pane(&t.name).is_some_and(|p| !p.dead)
+                })
+                .map(|t| t.name.clone())
+                .collect();
+            Scope::Ordered(set)
+        } else {
+            Scope::Named(names.clone())
+        };
+        let stop = self.clone().stop(names, false).await?;
         if let Some(f) = stop.failed.first() {
             return Err(Error::failed(format!(
                 "could not stop '{}' for the restart: {}",
                 f.task, f.message
             )));
         }
-        let start = self.start(names).await?;
+        let start = self.start_scope(scope).await?;
         Ok(RestartReport { stop, start })
     }
 
@@ -468,6 +564,16 @@ impl Plan {
     }
 }
 
+/// Which tasks a start covers.
+enum Scope {
+    /// Every auto_start task, in dependency order (honours the global auto_start).
+    Stack,
+    /// Exactly these tasks, at once, without waiting on dependencies.
+    Named(Vec<String>),
+    /// These tasks, in dependency order.
+    Ordered(Vec<String>),
+}
+
 /// How one task's part of a start ended.
 enum Outcome {
     Launched(
@@ -498,48 +604,48 @@ fn record(report: &mut StartReport, name: &str, outcome: Outcome) {
 impl Handler<StartTasks> for SessionSupervisor {
     type Result = ResponseFuture<Result<StartReport>>;
 
-    fn handle(&mut self, msg: StartTasks, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.plan().start(msg.names))
+    fn handle(&mut self, msg: StartTasks, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.plan(ctx.address()).start(msg.names))
     }
 }
 
 impl Handler<StopTasks> for SessionSupervisor {
     type Result = ResponseFuture<Result<StopReport>>;
 
-    fn handle(&mut self, msg: StopTasks, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.plan().stop(msg.names, msg.end_session))
+    fn handle(&mut self, msg: StopTasks, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.plan(ctx.address()).stop(msg.names, msg.end_session))
     }
 }
 
 impl Handler<RestartTasks> for SessionSupervisor {
     type Result = ResponseFuture<Result<RestartReport>>;
 
-    fn handle(&mut self, msg: RestartTasks, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.plan().restart(msg.names))
+    fn handle(&mut self, msg: RestartTasks, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.plan(ctx.address()).restart(msg.names))
     }
 }
 
 impl Handler<KillTask> for SessionSupervisor {
     type Result = ResponseFuture<Result<KillReport>>;
 
-    fn handle(&mut self, msg: KillTask, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.plan().kill(msg.name))
+    fn handle(&mut self, msg: KillTask, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.plan(ctx.address()).kill(msg.name))
     }
 }
 
 impl Handler<CheckHealth> for SessionSupervisor {
     type Result = ResponseFuture<Result<HealthReport>>;
 
-    fn handle(&mut self, _: CheckHealth, _: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.plan().health())
+    fn handle(&mut self, _: CheckHealth, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.plan(ctx.address()).health())
     }
 }
 
 impl Handler<GetStatus> for SessionSupervisor {
     type Result = ResponseFuture<Result<StatusReport>>;
 
-    fn handle(&mut self, _: GetStatus, _: &mut Context<Self>) -> Self::Result {
-        let plan = self.plan();
+    fn handle(&mut self, _: GetStatus, ctx: &mut Context<Self>) -> Self::Result {
+        let plan = self.plan(ctx.address());
         Box::pin(async move {
             let snap = plan.snapshot().await?;
             Ok(status::build(&plan.cfg, &snap))
@@ -550,8 +656,8 @@ impl Handler<GetStatus> for SessionSupervisor {
 impl Handler<Inspect> for SessionSupervisor {
     type Result = ResponseFuture<Result<InspectReport>>;
 
-    fn handle(&mut self, msg: Inspect, _: &mut Context<Self>) -> Self::Result {
-        let plan = self.plan();
+    fn handle(&mut self, msg: Inspect, ctx: &mut Context<Self>) -> Self::Result {
+        let plan = self.plan(ctx.address());
         Box::pin(async move {
             plan.actor(&msg.name)?;
             let snap = plan.snapshot().await?;

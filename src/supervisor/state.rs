@@ -80,6 +80,11 @@ impl TaskState {
                 health: Health::Unhealthy(r),
             } => Some(r.clone()),
             TaskState::Failed { reason } | TaskState::Skipped { reason } => Some(reason.clone()),
+            TaskState::Exited { code, signal } => match (code, signal) {
+                (_, Some(sig)) => Some(format!("killed by signal {sig}")),
+                (Some(code), None) => Some(format!("exited with code {code}")),
+                (None, None) => Some("the process ended".into()),
+            },
             TaskState::Backoff { attempt, delay_ms } => Some(format!(
                 "restart attempt {attempt} in {:.1}s",
                 *delay_ms as f64 / 1000.0
@@ -115,6 +120,9 @@ pub fn from_pane(pane: &PaneInfo) -> TaskState {
         if pane.desired == "stopped" {
             return TaskState::Stopped;
         }
+        if let Some(backoff) = backoff_from_verdict(&pane.verdict) {
+            return backoff;
+        }
         return TaskState::Exited {
             code: pane.dead_status,
             signal: pane.dead_signal,
@@ -130,9 +138,49 @@ pub fn from_pane(pane: &PaneInfo) -> TaskState {
     TaskState::Running { health }
 }
 
+/// A supervisor's pending restart, as recorded in the window's verdict option:
+/// `backoff: ATTEMPT DELAY_MS UNTIL_RFC3339`; the delay shown is what remains.
+fn backoff_from_verdict(verdict: &str) -> Option<TaskState> {
+    let mut parts = verdict.strip_prefix("backoff: ")?.split(' ');
+    let attempt = parts.next()?.parse().ok()?;
+    let _total: u64 = parts.next()?.parse().ok()?;
+    let until = chrono::DateTime::parse_from_rfc3339(parts.next()?).ok()?;
+    let left = until
+        .with_timezone(&chrono::Utc)
+        .signed_duration_since(chrono::Utc::now())
+        .num_milliseconds();
+    if left < -5_000 {
+        // Overdue: the supervisor that planned it is gone; the exit is what is true.
+        return None;
+    }
+    let left = left.max(0) as u64;
+    Some(TaskState::Backoff {
+        attempt,
+        delay_ms: left,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_verdict_shows_remaining_delay() {
+        let until = chrono::Utc::now() + chrono::Duration::seconds(30);
+        let pane = PaneInfo {
+            dead: true,
+            dead_status: Some(1),
+            verdict: format!("backoff: 2 30000 {}", until.to_rfc3339()),
+            ..Default::default()
+        };
+        match from_pane(&pane) {
+            TaskState::Backoff { attempt, delay_ms } => {
+                assert_eq!(attempt, 2);
+                assert!((28_000..=30_000).contains(&delay_ms), "{delay_ms}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn labels() {

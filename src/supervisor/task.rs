@@ -1,5 +1,7 @@
 //! TaskActor: owns one task's window, its probes and its stop escalation.
 
+use super::daemon_messages::Publish;
+use super::session::SessionSupervisor;
 use super::state::{Health, TaskState};
 use super::task_messages::*;
 use crate::config::TaskConfig;
@@ -32,20 +34,69 @@ pub struct TaskContext {
     pub base_env: Vec<(String, String)>,
 }
 
-/// One task: its configuration, its last known pane and its state.
+/// One task: its configuration, the run it tracks and its state. When supervising
+/// (the resident supervisor), it also probes on a timer and restarts per its policy.
 pub struct TaskActor {
-    ctx: TaskContext,
-    cfg: TaskConfig,
-    state: TaskState,
+    pub(super) ctx: TaskContext,
+    pub(super) cfg: TaskConfig,
+    pub(super) state: TaskState,
+    /// Where events go (the session supervisor's bus).
+    pub(super) sup: Addr<SessionSupervisor>,
+    /// True in the resident supervisor: health timer and restarts.
+    pub(super) supervising: bool,
+    /// Pane process of the run being tracked.
+    pub(super) pane_pid: Option<u32>,
+    /// Automatic restarts so far (mirrored in @taskmux-restarts).
+    pub(super) restarts: u32,
+    /// Failed probes in a row.
+    pub(super) fail_streak: u32,
+    /// When the current run was launched or adopted.
+    pub(super) run_since: Instant,
+    /// Since when the task has been healthy without interruption.
+    pub(super) healthy_since: Option<Instant>,
+    /// Bumped whenever the tracked run changes; timers and probes of an older
+    /// generation are ignored.
+    pub(super) generation: u64,
+    /// A probe is in flight.
+    pub(super) probing: bool,
+    /// Tell the supervisor once healthy (after an automatic restart).
+    pub(super) notify_recovered: bool,
+    /// Since when the tracked pane has been dead without an exit status.
+    pub(super) unsettled_since: Option<Instant>,
 }
 
 impl TaskActor {
-    pub fn new(ctx: TaskContext, cfg: TaskConfig) -> Self {
+    pub fn new(
+        ctx: TaskContext,
+        cfg: TaskConfig,
+        sup: Addr<SessionSupervisor>,
+        supervising: bool,
+    ) -> Self {
         TaskActor {
             ctx,
             cfg,
             state: TaskState::NotStarted,
+            sup,
+            supervising,
+            pane_pid: None,
+            restarts: 0,
+            fail_streak: 0,
+            run_since: Instant::now(),
+            healthy_since: None,
+            generation: 0,
+            probing: false,
+            notify_recovered: false,
+            unsettled_since: None,
         }
+    }
+
+    /// Publish an event about this task.
+    pub(super) fn publish(&self, event: &'static str, data: serde_json::Value) {
+        self.sup.do_send(Publish {
+            event,
+            task: Some(self.cfg.name.clone()),
+            data,
+        });
     }
 }
 
@@ -96,12 +147,16 @@ async fn task_hook(ctx: &TaskContext, cfg: &TaskConfig, kind: HookKind) -> Resul
     .map(drop)
 }
 
-fn alive(pane: &Option<PaneInfo>) -> bool {
+pub(super) fn alive(pane: &Option<PaneInfo>) -> bool {
     pane.as_ref()
         .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid))
 }
 
-async fn launch(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Result<Launched> {
+pub(super) async fn launch(
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    pane: Option<PaneInfo>,
+) -> Result<Launched> {
     let mut freed_port = Vec::new();
     if let Some(port) = cfg.port {
         freed_port = process::free_port(port, Duration::from_secs(2)).await;
@@ -147,7 +202,14 @@ fn signal_all(pane_pid: u32, sig: Signal) {
     }
 }
 
-async fn stop(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Result<Stopped> {
+/// Stop escalation. `mark_desired` records the stop as the user's wish first (a
+/// supervisor restarting an unhealthy task does not).
+pub(super) async fn stop(
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    pane: Option<PaneInfo>,
+    mark_desired: bool,
+) -> Result<Stopped> {
     let started = Instant::now();
     let report = |was_running, stage: &str| Stopped {
         task: cfg.name.clone(),
@@ -159,7 +221,9 @@ async fn stop(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Resu
         return Ok(report(false, ""));
     };
     // Recorded first, so no supervisor restarts what the user is stopping.
-    window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped").await?;
+    if mark_desired {
+        window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped").await?;
+    }
     if pane.dead || !process::pid_alive(pane.pane_pid) {
         return Ok(report(false, ""));
     }
@@ -182,13 +246,14 @@ async fn stop(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Resu
             "SIGKILL"
         }
     };
-    crate::logs::write_marker(
+    crate::logs::write_marker_soon(
         &ctx.session,
         &cfg.name,
-        &crate::logs::Marker::Stop {
+        crate::logs::Marker::Stop {
             by: stage.to_string(),
         },
     )
+    .await
     .ok();
     task_hook(&ctx, &cfg, HookKind::AfterStop).await?;
     Ok(report(true, stage))
@@ -206,7 +271,9 @@ async fn kill(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Resu
         signal_all(pane.pane_pid, Signal::SIGKILL);
         wait_gone(pane.pane_pid, Duration::from_secs(2)).await;
     }
-    crate::logs::write_marker(&ctx.session, &cfg.name, &crate::logs::Marker::Kill).ok();
+    crate::logs::write_marker_soon(&ctx.session, &cfg.name, crate::logs::Marker::Kill)
+        .await
+        .ok();
     window::kill_window(&ctx.tmux, &ctx.session, &cfg.name).await?;
     Ok(was_alive)
 }
@@ -217,7 +284,7 @@ async fn probe_once(ctx: &TaskContext, cfg: &TaskConfig, pane: &Option<PaneInfo>
     probe::probe(&spec, cfg.health_timeout).await
 }
 
-fn health_option(result: &ProbeResult) -> String {
+pub(super) fn health_option(result: &ProbeResult) -> String {
     if result.healthy {
         "healthy".into()
     } else {
@@ -269,21 +336,37 @@ async fn await_ready(
     }
 }
 
+/// Error code of a launch refused because the task already runs (or is being started).
+pub const ALREADY_RUNNING: &str = "already_running";
+
 impl Handler<Launch> for TaskActor {
-    type Result = ResponseActFuture<Self, Result<Launched>>;
+    /// Atomic: launches, stops and kills of one task never overlap (two starts racing,
+    /// e.g. the daemon's own and a client's, would create two windows).
+    type Result = AtomicResponse<Self, Result<Launched>>;
 
     fn handle(&mut self, msg: Launch, _: &mut Context<Self>) -> Self::Result {
+        let tracked_alive = self.pane_pid.is_some_and(process::pid_alive);
+        if matches!(self.state, TaskState::Starting) || (self.state.is_running() && tracked_alive) {
+            let err = Error::new(
+                ALREADY_RUNNING,
+                format!("task '{}' is already running", self.cfg.name),
+                crate::error::EXIT_FAILED,
+            );
+            return AtomicResponse::new(Box::pin(actix::fut::ready(Err(err))));
+        }
         self.state = TaskState::Starting;
+        self.generation += 1;
         let fut = launch(self.ctx.clone(), self.cfg.clone(), msg.pane);
-        Box::pin(fut.into_actor(self).map(|res, act, _| {
-            act.state = match &res {
-                Ok(_) => TaskState::Running {
-                    health: Health::Unknown,
-                },
-                Err(_) => TaskState::NotStarted,
-            };
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
+            match &res {
+                Ok(launched) => act.on_launched(launched, None, ctx),
+                Err(e) => {
+                    act.state = TaskState::NotStarted;
+                    act.publish("start_failed", serde_json::json!({"message": e.message}));
+                }
+            }
             res
-        }))
+        })))
     }
 }
 
@@ -291,17 +374,11 @@ impl Handler<AwaitReady> for TaskActor {
     type Result = ResponseActFuture<Self, Result<(), String>>;
 
     fn handle(&mut self, msg: AwaitReady, _: &mut Context<Self>) -> Self::Result {
-        let fut = await_ready(
-            self.ctx.clone(),
-            self.cfg.clone(),
-            msg.pane_pid,
-            msg.deadline,
-        );
-        Box::pin(fut.into_actor(self).map(|res, act, _| {
-            if res.is_ok() {
-                act.state = TaskState::Running {
-                    health: Health::Healthy,
-                };
+        let pid = msg.pane_pid;
+        let fut = await_ready(self.ctx.clone(), self.cfg.clone(), pid, msg.deadline);
+        Box::pin(fut.into_actor(self).map(move |res, act, _| {
+            if res.is_ok() && act.state.is_running() && act.pane_pid == Some(pid) {
+                act.note_health(Health::Healthy);
             }
             res
         }))
@@ -309,27 +386,46 @@ impl Handler<AwaitReady> for TaskActor {
 }
 
 impl Handler<Stop> for TaskActor {
-    type Result = ResponseActFuture<Self, Result<Stopped>>;
+    type Result = AtomicResponse<Self, Result<Stopped>>;
 
     fn handle(&mut self, msg: Stop, _: &mut Context<Self>) -> Self::Result {
         self.state = TaskState::Stopping;
-        let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane);
-        Box::pin(fut.into_actor(self).map(|res, act, _| {
+        self.generation += 1;
+        let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane, true);
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, _| {
             act.state = TaskState::Stopped;
+            act.generation += 1;
+            if let Ok(s) = &res {
+                if s.was_running {
+                    act.publish(
+                        "stopped",
+                        serde_json::json!({"stage": s.stage, "elapsed_ms": s.elapsed_ms}),
+                    );
+                }
+            }
             res
-        }))
+        })))
     }
 }
 
 impl Handler<Kill> for TaskActor {
-    type Result = ResponseActFuture<Self, Result<bool>>;
+    type Result = AtomicResponse<Self, Result<bool>>;
 
     fn handle(&mut self, msg: Kill, _: &mut Context<Self>) -> Self::Result {
+        self.generation += 1;
+        let had_window = msg.pane.is_some();
         let fut = kill(self.ctx.clone(), self.cfg.clone(), msg.pane);
-        Box::pin(fut.into_actor(self).map(|res, act, _| {
-            act.state = TaskState::Stopped;
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
+            act.state = TaskState::NotStarted;
+            act.generation += 1;
+            act.pane_pid = None;
+            if let Ok(was_running) = &res {
+                if had_window {
+                    act.publish("killed", serde_json::json!({"was_running": was_running}));
+                }
+            }
             res
-        }))
+        })))
     }
 }
 

@@ -68,3 +68,15 @@ pub struct Kill {
 pub struct Probe {
     pub pane: Option<PaneInfo>,
 }
+
+/// The task's pane in the latest session snapshot (None: no window).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PaneObserved {
+    pub pane: Option<PaneInfo>,
+}
+
+/// Stop supervising and end the actor (its task was removed from the config).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;

@@ -65,7 +65,16 @@ impl Tmux {
             .then(|| String::from_utf8_lossy(&output.stdout).into_owned()))
     }
 
+    /// Block (asynchronously) on `wait-for CHANNEL` until someone signals it; false when
+    /// tmux refused (no server yet, server gone). The child dies with the future.
+    pub async fn wait_for(&self, channel: &str) -> bool {
+        let mut cmd = self.command(&["wait-for", channel]);
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        matches!(cmd.status().await, Ok(status) if status.success())
+    }
+
     /// A synchronous std command for this server (for `exec`-ing `tmux attach`).
+    #[allow(dead_code)] // `attach` (another branch)
     pub fn std_command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new("tmux");
         cmd.args(&self.socket_args).env_remove("TMUX");
