@@ -1211,12 +1211,15 @@ fn sink(ctx: &Ctx) -> Vec<Row> {
     let row_rss = Row::new("sink", "log sink peak RSS", "MB")
         .budget(Budget::AtMost(5.0))
         .note("VmHWM just before EOF; mostly file-backed pages of the binary (RssFile)");
+    let row_anon = Row::new("sink", "log sink private memory (RssAnon)", "MB")
+        .note("heap, stacks and written data pages: what the sink costs beyond shared page cache");
     if !ctx.a.help.contains("_log-sink") && !sink_available(&ctx.a) {
         let why = "not available in this binary";
-        return vec![row_tp.skip(why), row_rss.skip(why)];
+        return vec![row_tp.skip(why), row_rss.skip(why), row_anon.skip(why)];
     }
     let mut tp = Vec::new();
     let mut rss = Vec::new();
+    let mut anon = Vec::new();
     let res = (|| -> R<()> {
         let sb = Sandbox::new("bench")?;
         // One chunk of short lines, written repeatedly.
@@ -1256,6 +1259,7 @@ fn sink(ctx: &Ctx) -> Vec<Row> {
             // (wait4's ru_maxrss is not used: on Linux it also counts the
             // parent's memory that the vfork-style spawn shared until exec.)
             let hwm_kb = proc_status_kb(child.id(), "VmHWM:").unwrap_or(f64::NAN);
+            let anon_kb = proc_status_kb(child.id(), "RssAnon:").unwrap_or(f64::NAN);
             drop(stdin);
             let (status, _) = wait4(child.id())?;
             let secs = t.elapsed().as_secs_f64();
@@ -1264,13 +1268,22 @@ fn sink(ctx: &Ctx) -> Vec<Row> {
             }
             tp.push(sent as f64 / (1 << 20) as f64 / secs);
             rss.push(hwm_kb / 1024.0);
+            anon.push(anon_kb / 1024.0);
             let _ = std::fs::remove_dir_all(&dir);
         }
         Ok(())
     })();
     match res {
-        Ok(()) => vec![row_tp.samples(tp), row_rss.samples(rss)],
-        Err(e) => vec![row_tp.fail(e.clone()), row_rss.fail(e)],
+        Ok(()) => vec![
+            row_tp.samples(tp),
+            row_rss.samples(rss),
+            row_anon.samples(anon),
+        ],
+        Err(e) => vec![
+            row_tp.fail(e.clone()),
+            row_rss.fail(e.clone()),
+            row_anon.fail(e),
+        ],
     }
 }
 
@@ -1537,6 +1550,9 @@ fn daemon_measure(ctx: &Ctx) -> R<Vec<R<Vec<f64>>>> {
     let mut restarted = Vec::new();
     let ev = (|| -> R<()> {
         let mut ws = ws_connect(port)?;
+        // Let the daemon finish adopting the running tasks before the first kill.
+        ws_request(&mut ws, 0, "status", json!({}))?;
+        std::thread::sleep(Duration::from_millis(500));
         ws_request(&mut ws, 1, "subscribe", json!({"events": true}))?;
         for run in 0..ctx.runs {
             let task = &names[run % names.len()];
