@@ -28,6 +28,19 @@ use clap::Parser;
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
+    // The log sink runs once per task, for the task's whole life: keep it lean.
+    if argv.get(1).map(String::as_str) == Some("_log-sink") {
+        if let Some(args) = logs::SinkArgs::from_argv(&argv[2..]) {
+            let code = match logs::run_sink(&args) {
+                Ok(()) => 0,
+                Err(err) => {
+                    eprintln!("taskmux log sink: {}", err.message);
+                    err.exit_code
+                }
+            };
+            std::process::exit(code);
+        }
+    }
     let json = argv.iter().any(|a| a == "--json");
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

@@ -7,12 +7,22 @@ use std::io::IsTerminal;
 /// Print a report: as one JSON document with `"ok"` added, or as human text.
 pub fn emit<T: Serialize>(json_mode: bool, ok: bool, report: &T, human: impl FnOnce() -> String) {
     if json_mode {
-        println!("{}", to_json(ok, report));
+        print_line(&to_json(ok, report));
     } else {
         let text = human();
         if !text.is_empty() {
-            println!("{}", text.trim_end_matches('\n'));
+            print_line(text.trim_end_matches('\n'));
         }
+    }
+}
+
+/// Print one line on stdout; a reader that went away (`taskmux status | head`)
+/// ends the process quietly instead of a panic.
+pub fn print_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
+        std::process::exit(0);
     }
 }
 

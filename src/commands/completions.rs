@@ -12,7 +12,7 @@ pub fn completions(shell: Shell, json: bool) -> Result<i32> {
     let script = String::from_utf8_lossy(&buf).into_owned();
     if json {
         let report = serde_json::json!({ "shell": shell.to_string(), "script": script });
-        println!("{}", crate::output::to_json(true, &report));
+        crate::output::print_line(&crate::output::to_json(true, &report));
     } else {
         print!("{script}");
     }

@@ -25,9 +25,9 @@ impl Handler<Event> for Printer {
 
     fn handle(&mut self, ev: Event, _: &mut Context<Self>) {
         if self.json {
-            println!("{}", serde_json::to_string(&ev).unwrap_or_default());
+            crate::output::print_line(&serde_json::to_string(&ev).unwrap_or_default());
         } else {
-            println!("{}", event_line(&ev));
+            crate::output::print_line(&event_line(&ev));
         }
     }
 }
@@ -111,9 +111,9 @@ pub fn events(
             }
         }
         if json {
-            println!("{line}");
+            crate::output::print_line(&line);
         } else {
-            println!("{}", event_line(&ev));
+            crate::output::print_line(&event_line(&ev));
         }
     }
     Ok(0)

@@ -32,7 +32,7 @@ pub struct SinkArgs {
     /// Rotate the log once it would grow past this many bytes.
     #[arg(long, default_value_t = crate::config::model::DEFAULT_LOG_MAX_SIZE)]
     pub max_size: u64,
-    /// Keep at most this many files per task (the current one included).
+    /// Keep at most this many rotated files per task (besides the live one).
     #[arg(long, default_value_t = crate::config::model::DEFAULT_LOG_MAX_FILES)]
     pub max_files: u32,
     /// Logs directory (default: the session's logs dir under the state dir).
@@ -45,6 +45,38 @@ pub struct SinkArgs {
     /// The pid recorded in the start marker (tmux passes `#{pane_pid}`).
     #[arg(long)]
     pub pid: Option<u32>,
+}
+
+impl SinkArgs {
+    /// Parse the arguments `pipe_command` writes, without clap: the sink runs once
+    /// per task for its whole life, and building the full CLI parser would map in
+    /// code it never needs (memory budget: < 5 MB RSS). None: let clap report.
+    pub fn from_argv(args: &[String]) -> Option<SinkArgs> {
+        let mut out = SinkArgs {
+            session: String::new(),
+            task: String::new(),
+            max_size: crate::config::model::DEFAULT_LOG_MAX_SIZE,
+            max_files: crate::config::model::DEFAULT_LOG_MAX_FILES,
+            dir: None,
+            run: None,
+            pid: None,
+        };
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let value = it.next()?;
+            match flag.as_str() {
+                "--session" => out.session = value.clone(),
+                "--task" => out.task = value.clone(),
+                "--max-size" => out.max_size = value.parse().ok()?,
+                "--max-files" => out.max_files = value.parse().ok()?,
+                "--dir" => out.dir = Some(PathBuf::from(value)),
+                "--run" => out.run = Some(value.parse().ok()?),
+                "--pid" => out.pid = Some(value.parse().ok()?),
+                _ => return None,
+            }
+        }
+        (!out.session.is_empty() && !out.task.is_empty()).then_some(out)
+    }
 }
 
 /// Run the sink: stdin to the task's log until EOF.
@@ -486,6 +518,29 @@ mod tests {
         sink.finish().unwrap();
         let text = fs::read_to_string(dir.path().join("t.log")).unwrap();
         assert!(text.ends_with(" two\n") && !text.contains("one"), "{text}");
+    }
+
+    #[test]
+    fn sink_args_parse_without_clap() {
+        let c = pipe_command(Path::new("/bin/taskmux"), "s", "t", 10, 3, 2);
+        let words: Vec<String> = c
+            .replace("##", "#")
+            .split_whitespace()
+            .map(|w| w.trim_matches('\'').to_string())
+            .collect();
+        let at = words.iter().position(|w| w == "_log-sink").unwrap();
+        let mut args = words[at + 1..].to_vec();
+        // tmux fills in the pane pid.
+        let pid = args.iter().position(|w| w == "#{pane_pid}").unwrap();
+        args[pid] = "42".into();
+        let a = SinkArgs::from_argv(&args).unwrap();
+        assert_eq!((a.session.as_str(), a.task.as_str()), ("s", "t"));
+        assert_eq!(
+            (a.max_size, a.max_files, a.run, a.pid),
+            (10, 3, Some(2), Some(42))
+        );
+        assert!(a.dir.is_some());
+        assert!(SinkArgs::from_argv(&["--bogus".into(), "x".into()]).is_none());
     }
 
     #[test]

@@ -198,6 +198,14 @@ fn gone(pane_pid: u32) -> bool {
 
 async fn wait_gone(pane_pid: u32, within: Duration) -> bool {
     let deadline = Instant::now() + within;
+    // The pane's process first, event-driven (a pidfd); then whatever of its group
+    // or session outlived it, by polling /proc (rarely anything).
+    if tokio::time::timeout(within, crate::process_exit::wait_exit(pane_pid))
+        .await
+        .is_err()
+    {
+        return false;
+    }
     loop {
         if gone(pane_pid) {
             return true;
@@ -234,15 +242,21 @@ pub(super) async fn stop(
     let Some(pane) = pane else {
         return Ok(report(false, ""));
     };
-    // Recorded first, so no supervisor restarts what the user is stopping.
-    if mark_desired {
-        window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped").await?;
+    // The wish is recorded first, so no supervisor restarts what the user stops.
+    let alive = !pane.dead && process::pid_alive(pane.pane_pid);
+    if !alive || cfg.hooks.before_stop.is_some() {
+        if mark_desired {
+            window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped").await?;
+        }
+        if !alive {
+            return Ok(report(false, ""));
+        }
+        task_hook(&ctx, &cfg, HookKind::BeforeStop).await?;
+        window::interrupt(&ctx.tmux, &ctx.session, &cfg.name, false).await?;
+    } else {
+        // No hook in between: record and send C-c in one tmux call.
+        window::interrupt(&ctx.tmux, &ctx.session, &cfg.name, mark_desired).await?;
     }
-    if pane.dead || !process::pid_alive(pane.pane_pid) {
-        return Ok(report(false, ""));
-    }
-    task_hook(&ctx, &cfg, HookKind::BeforeStop).await?;
-    window::interrupt(&ctx.tmux, &ctx.session, &cfg.name).await?;
     let stage = if wait_gone(pane.pane_pid, cfg.stop_grace_period).await {
         "SIGINT"
     } else {
@@ -351,7 +365,7 @@ async fn await_ready(
             ));
         }
         tokio::time::sleep(interval.min(until.saturating_duration_since(Instant::now()))).await;
-        interval = (interval * 2).min(Duration::from_millis(250));
+        interval = (interval * 2).min(Duration::from_millis(100));
     }
 }
 

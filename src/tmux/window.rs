@@ -135,10 +135,25 @@ pub async fn set_desired(tmux: &Tmux, session: &str, task: &str, desired: &str) 
     set_options(tmux, session, task, &[(opt::DESIRED, desired.to_string())]).await
 }
 
-/// Send C-c (no Enter) to the task's pane.
-pub async fn interrupt(tmux: &Tmux, session: &str, task: &str) -> Result<()> {
+/// Send C-c (no Enter) to the task's pane; with `mark_stopped`, first record in the
+/// same tmux call that the user wants it stopped.
+pub async fn interrupt(tmux: &Tmux, session: &str, task: &str, mark_stopped: bool) -> Result<()> {
     let win = target::window(session, task);
-    tmux.run(&["send-keys", "-t", &win, "C-c"]).await.map(drop)
+    let mut args = Vec::new();
+    if mark_stopped {
+        args.extend([
+            "set-option",
+            "-w",
+            "-q",
+            "-t",
+            &win,
+            opt::DESIRED,
+            "stopped",
+            THEN,
+        ]);
+    }
+    args.extend(["send-keys", "-t", &win, "C-c"]);
+    tmux.run(&args).await.map(drop)
 }
 
 /// Destroy the task's window.
@@ -159,13 +174,6 @@ pub async fn mark_skipped(tmux: &Tmux, session: &str, task: &str, reason: &str) 
 /// Create the session if it does not exist, with an idle placeholder window
 /// (removed once task windows exist). Returns true when it was created.
 pub async fn ensure_session(tmux: &Tmux, session: &str, cwd: &str) -> Result<bool> {
-    if tmux
-        .try_run(&["has-session", "-t", &format!("={session}")])
-        .await?
-        .is_some()
-    {
-        return Ok(false);
-    }
     let created = tmux
         .run(&[
             "new-session",
