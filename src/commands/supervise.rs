@@ -111,7 +111,7 @@ pub fn events(
             }
         }
         if json {
-            crate::output::print_line(&line);
+            crate::output::print_line(line);
         } else {
             crate::output::print_line(&event_line(&ev));
         }
