@@ -69,7 +69,8 @@ pub struct HookRun<'a> {
 
 /// Run a hook: `shell -c command` in its own process group, stdin from /dev/null,
 /// stdout+stderr captured. `Ok(output)` on exit 0; `hook_failed` otherwise (the
-/// process group is killed on timeout). Processes the hook leaves in the background
+/// process group is killed on timeout); a successful hook's output is echoed on
+/// stderr. Processes the hook leaves in the background
 /// after exiting are left running.
 pub async fn run_hook(run: HookRun<'_>) -> Result<String, Error> {
     tracing::debug!(
@@ -97,7 +98,15 @@ pub async fn run_hook(run: HookRun<'_>) -> Result<String, Error> {
         }
     };
     match res.outcome {
-        ShellOutcome::Exited(0) => Ok(res.output),
+        ShellOutcome::Exited(0) => {
+            // What a hook prints is for the user (`echo starting stack`): echo it
+            // on stderr, so `--json` stdout stays one document.
+            let shown = res.output.trim_end();
+            if !shown.is_empty() {
+                eprintln!("{shown}");
+            }
+            Ok(res.output)
+        }
         ShellOutcome::Exited(code) => Err(Error::new(
             "hook_failed",
             with_output(format!("{what} failed with exit code {code}")),

@@ -493,3 +493,12 @@ env = { FROM_TABLE = "table", OVERRIDDEN = "table" }
         .iter()
         .any(|v| v.len() == 40_000 + "BIG_VAR=".len() && v.starts_with("BIG_VAR=")));
 }
+
+#[test]
+fn hook_output_is_shown_on_stderr() {
+    let sb = Sandbox::new();
+    sb.config("name = \"hko\"\n[hooks]\nbefore_start = \"echo starting stack\"\n[tasks.a]\ncommand = \"sleep 300\"\n");
+    let r = sb.run(&["start", "--json"]).ok();
+    assert!(r.stderr.contains("starting stack"), "{}", r.stderr);
+    assert_eq!(r.json()["ok"], true, "stdout stays one JSON document");
+}
