@@ -112,6 +112,18 @@ impl EventBus {
 
 /// The seq of the last event in a JSON-lines file (0 when none): reads its tail only.
 fn last_seq_in(path: &std::path::Path) -> u64 {
+    match last_seq_of_file(path) {
+        0 => {
+            // Just rotated: the last seq is in the rotated file.
+            let mut rotated = path.as_os_str().to_owned();
+            rotated.push(".1");
+            last_seq_of_file(std::path::Path::new(&rotated))
+        }
+        seq => seq,
+    }
+}
+
+fn last_seq_of_file(path: &std::path::Path) -> u64 {
     use std::io::{Read, Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(path) else {
         return 0;
@@ -129,10 +141,18 @@ fn last_seq_in(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// Past this size the events file is rotated to `events.jsonl.1` (one kept).
+const EVENTS_MAX_SIZE: u64 = 10 * 1024 * 1024;
+
 /// Append one event as a JSON line (small write, O_APPEND).
 fn append_line(path: &PathBuf, ev: &Event) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > EVENTS_MAX_SIZE) {
+        let mut rotated = path.clone().into_os_string();
+        rotated.push(".1");
+        let _ = std::fs::rename(path, rotated);
     }
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
