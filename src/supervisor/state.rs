@@ -67,6 +67,14 @@ impl TaskState {
         }
     }
 
+    /// How the task ended (code, signal), when it exited on its own.
+    pub fn exit(&self) -> (Option<i32>, Option<i32>) {
+        match self {
+            TaskState::Exited { code, signal } => (*code, *signal),
+            _ => (None, None),
+        }
+    }
+
     /// True while the task's process is alive.
     pub fn is_running(&self) -> bool {
         matches!(self, TaskState::Running { .. } | TaskState::Starting)

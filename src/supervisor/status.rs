@@ -121,10 +121,7 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot) -> StatusReport {
             let running = st.is_running();
             let started_at = pane.filter(|_| running).map(|p| p.started_at.clone());
             let uptime_seconds = started_at.as_deref().and_then(timefmt::seconds_since);
-            let (exit_code, exit_signal) = match &st {
-                TaskState::Exited { code, signal } => (*code, *signal),
-                _ => (None, None),
-            };
+            let (exit_code, exit_signal) = st.exit();
             StatusRow {
                 name: t.name.clone(),
                 state: st.label(),
@@ -172,10 +169,7 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
     let pane = snap.pane(name);
     let running = st.is_running();
     let alive_pane = pane.filter(|_| running);
-    let (exit_code, exit_signal) = match &st {
-        TaskState::Exited { code, signal } => (*code, *signal),
-        _ => (None, None),
-    };
+    let (exit_code, exit_signal) = st.exit();
     let started_at = pane.map(|p| p.started_at.clone()).filter(|s| !s.is_empty());
     InspectReport {
         name: t.name.clone(),
