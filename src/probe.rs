@@ -538,8 +538,20 @@ pub(crate) mod tests {
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
         assert!(!r.healthy);
         assert_eq!(r.detail, "timed out after 200ms");
-        let left = procs_with_env(&marker);
+        let left = procs_left_with_env(&marker).await;
         assert!(left.is_empty(), "{left:?}");
+    }
+
+    /// Processes with `marker` in their environment once they had up to 3 s to end
+    /// (SIGKILL was sent; under load the kernel may take a moment).
+    pub(crate) async fn procs_left_with_env(marker: &str) -> Vec<u32> {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut left = procs_with_env(marker);
+        while !left.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            left = procs_with_env(marker);
+        }
+        left
     }
 
     #[tokio::test]
