@@ -4,8 +4,6 @@
 //! over the `*_of` versions, which take `(task, depends_on)` pairs in file order,
 //! so the validator can use them before a `Config` exists.
 
-#![allow(dead_code)] // used by the CLI, which lives in another branch for now
-
 use crate::config::model::Config;
 use std::collections::{HashMap, HashSet};
 
@@ -38,11 +36,6 @@ pub fn dependents(cfg: &Config, name: &str) -> Vec<String> {
 /// Every task that depends on `name` directly or through others, in start order.
 pub fn dependents_transitive(cfg: &Config, name: &str) -> Vec<String> {
     dependents_transitive_of(&deps_of(cfg), name)
-}
-
-/// Every task `name` needs directly or through others, in start order.
-pub fn dependencies_transitive(cfg: &Config, name: &str) -> Vec<String> {
-    dependencies_transitive_of(&deps_of(cfg), name)
 }
 
 /// Start levels over `(name, deps)` pairs. Dependencies on unknown tasks are
@@ -94,23 +87,6 @@ pub fn dependents_transitive_of(deps: &[(String, Vec<String>)], name: &str) -> V
         for d in dependents_of(deps, &cur) {
             if d != name && found.insert(d.clone()) {
                 stack.push(d);
-            }
-        }
-    }
-    in_start_order(deps, &found)
-}
-
-/// Transitive dependencies of `name` over `(name, deps)` pairs, in start order.
-pub fn dependencies_transitive_of(deps: &[(String, Vec<String>)], name: &str) -> Vec<String> {
-    let map: HashMap<&str, &Vec<String>> = deps.iter().map(|(n, d)| (n.as_str(), d)).collect();
-    let mut found: HashSet<String> = HashSet::new();
-    let mut stack = vec![name.to_string()];
-    while let Some(cur) = stack.pop() {
-        if let Some(ds) = map.get(cur.as_str()) {
-            for d in ds.iter() {
-                if d != name && map.contains_key(d.as_str()) && found.insert(d.clone()) {
-                    stack.push(d.clone());
-                }
             }
         }
     }
@@ -287,15 +263,6 @@ mod tests {
         );
         assert_eq!(dependents_transitive(&stack(), "api"), v(&["web"]));
         assert!(dependents_transitive(&stack(), "storybook").is_empty());
-    }
-
-    #[test]
-    fn transitive_dependencies_in_start_order() {
-        assert_eq!(
-            dependencies_transitive(&stack(), "web"),
-            v(&["db", "migrate", "api"])
-        );
-        assert!(dependencies_transitive(&stack(), "db").is_empty());
     }
 
     #[test]

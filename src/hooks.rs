@@ -1,8 +1,6 @@
 //! Lifecycle hooks: shell commands run before/after a task (or the session) starts
 //! and stops.
 
-#![allow(dead_code)]
-
 use std::path::Path;
 use std::time::Duration;
 

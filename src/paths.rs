@@ -39,7 +39,6 @@ pub fn events_file(session: &str) -> PathBuf {
 }
 
 /// The daemon's runtime record (pid, port, token) of a session.
-#[allow(dead_code)] // the daemon (api branch) writes it
 pub fn daemon_record(session: &str) -> PathBuf {
     session_dir(session).join("daemon.json")
 }

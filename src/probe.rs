@@ -1,8 +1,6 @@
 //! Health probes: HTTP GET, shell command, TCP connect, or "the process is alive".
 //! All async, none blocks the thread, every one honours its timeout.
 
-#![allow(dead_code)]
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

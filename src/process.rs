@@ -5,11 +5,9 @@
 //! functions that scan every process's file descriptors have async wrappers that
 //! run them on the blocking pool.
 
-#![allow(dead_code)]
-
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, killpg, Signal};
@@ -157,16 +155,6 @@ pub fn pgid_of(pid: u32) -> Option<u32> {
 /// The session id of `pid`.
 pub fn sid_of(pid: u32) -> Option<u32> {
     read_stat(pid).map(|s| s.session)
-}
-
-/// The parent of `pid`.
-pub fn ppid_of(pid: u32) -> Option<u32> {
-    read_stat(pid).map(|s| s.ppid)
-}
-
-/// Start time of `pid` in clock ticks after boot (to tell a reused pid apart).
-pub fn proc_start_time(pid: u32) -> Option<u64> {
-    read_stat(pid).map(|s| s.start_time)
 }
 
 /// `/proc/PID/comm`.
@@ -385,7 +373,6 @@ pub struct ShellRun {
     pub outcome: ShellOutcome,
     /// stdout and stderr interleaved (the last 64 KiB), lossily decoded.
     pub output: String,
-    pub elapsed: Duration,
 }
 
 const MAX_CAPTURE: u64 = 64 * 1024;
@@ -470,11 +457,9 @@ pub async fn run_shell_captured(
     timeout: Duration,
     kill_leftovers: bool,
 ) -> ShellRun {
-    let started = Instant::now();
     let fail = |msg: String| ShellRun {
         outcome: ShellOutcome::SpawnFailed(msg),
         output: String::new(),
-        elapsed: started.elapsed(),
     };
 
     let files = capture_file().and_then(|f| {
@@ -521,7 +506,6 @@ pub async fn run_shell_captured(
             return ShellRun {
                 outcome: ShellOutcome::TimedOut,
                 output: read_capture(file).await,
-                elapsed: started.elapsed(),
             };
         }
     };
@@ -543,7 +527,6 @@ pub async fn run_shell_captured(
     ShellRun {
         outcome: ShellOutcome::Exited(code),
         output,
-        elapsed: started.elapsed(),
     }
 }
 
@@ -564,11 +547,6 @@ pub fn tail_lines(output: &str, lines: usize, max_chars: usize) -> String {
         let skip = n - max_chars + 1;
         format!("…{}", s.chars().skip(skip).collect::<String>())
     }
-}
-
-/// The current working directory of `pid`.
-pub fn cwd_of(pid: u32) -> Option<PathBuf> {
-    fs::read_link(format!("/proc/{pid}/cwd")).ok()
 }
 
 #[cfg(test)]
@@ -643,7 +621,7 @@ mod tests {
         assert!(pid_alive(me));
         assert!(command_name(me).is_some());
         assert!(cmdline(me).is_some());
-        assert!(proc_start_time(me).is_some());
+        assert!(read_stat(me).is_some_and(|s| s.start_time > 0));
         let pg = pgid_of(me).unwrap();
         assert!(group_alive(pg));
         assert!(session_processes(sid_of(me).unwrap()).contains(&me));
@@ -725,7 +703,7 @@ mod tests {
         }
         assert_ne!(tp, shpid);
         assert_eq!(command_name(tp).as_deref(), Some("sleep"));
-        assert_eq!(ppid_of(tp), Some(shpid));
+        assert_eq!(read_stat(tp).map(|s| s.ppid), Some(shpid));
         assert_eq!(pgid_of(tp), Some(shpid));
         assert!(group_alive(shpid));
 

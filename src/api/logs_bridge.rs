@@ -63,28 +63,3 @@ impl LogFollower {
             .collect()
     }
 }
-
-/// `since`: a duration back from now (`5m`, `1h30m`) or an RFC 3339 time.
-pub fn parse_since(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(d) = humantime::parse_duration(s.trim()) {
-        let d = chrono::Duration::from_std(d).ok()?;
-        return Some(Utc::now() - d);
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn since_forms() {
-        let t = parse_since("5m").unwrap();
-        let age = Utc::now() - t;
-        assert!(age.num_seconds() >= 299 && age.num_seconds() <= 301);
-        assert!(parse_since("2024-01-02T03:04:05Z").is_some());
-        assert!(parse_since("yesterday-ish").is_none());
-    }
-}

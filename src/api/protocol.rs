@@ -366,21 +366,15 @@ fn logs(state: &ApiState, p: &Map<String, Value>) -> Result<Value, ApiError> {
         .min(MAX_LOG_LINES);
     let grep = opt_str(p, "grep")?
         .map(|g| {
-            regex::RegexBuilder::new(&g)
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| {
-                    ApiError::bad_request(format!("params.grep is not a valid regex: {e}"))
-                })
+            crate::logs::grep_regex(&g).map_err(|e| {
+                ApiError::bad_request(format!("params.grep is not valid: {}", e.message))
+            })
         })
         .transpose()?;
     let since = opt_str(p, "since")?
         .map(|s| {
-            logs_bridge::parse_since(&s).ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "params.since '{s}' is neither a duration (5m, 1h) nor an RFC 3339 time"
-                ))
+            crate::logs::parse_when(&s).map_err(|e| {
+                ApiError::bad_request(format!("params.since is not valid: {}", e.message))
             })
         })
         .transpose()?;

@@ -3,8 +3,6 @@
 //! The file is parsed with `toml_edit::ImDocument`, which keeps byte spans, and
 //! walked by hand so that every error can say `path:line:column`.
 
-#![allow(dead_code)] // used by the CLI, which lives in another branch for now
-
 use crate::config::model::*;
 use crate::error::{Error, Result, EXIT_USAGE};
 use crate::suggest;

@@ -4,7 +4,5 @@ pub mod edit;
 pub mod load;
 pub mod model;
 
-#[allow(unused_imports)] // used by the CLI (another branch)
 pub use load::{find_config, load};
-#[allow(unused_imports)]
 pub use model::*;

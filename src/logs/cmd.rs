@@ -1,5 +1,4 @@
 //! The `logs` command.
-#![allow(dead_code)]
 
 use super::follow::Follower;
 use super::format::{strip_ansi, task_files};
@@ -138,16 +137,7 @@ fn run_logs_in(cfg: &Config, dir: &Path, args: &LogsArgs, json: bool) -> Result<
     if args.clear {
         return finish(clear(dir, &tasks, json, &mut out));
     }
-    let grep = args
-        .grep
-        .as_deref()
-        .map(|p| {
-            RegexBuilder::new(p)
-                .case_insensitive(true)
-                .build()
-                .map_err(|e| Error::usage(format!("invalid regular expression '{p}': {e}")))
-        })
-        .transpose()?;
+    let grep = args.grep.as_deref().map(grep_regex).transpose()?;
     let since = args.since.as_deref().map(parse_when).transpose()?;
     let until = args.until.as_deref().map(parse_when).transpose()?;
     let tty = io::stdout().is_terminal();
@@ -299,10 +289,12 @@ fn attach(session: &str) -> Error {
     ))
 }
 
-/// Compile a `-g` pattern the way `logs` does (case-insensitive).
+/// Compile a `-g` pattern the way `logs` does (case-insensitive; compiled size
+/// capped, as patterns also come from API clients).
 pub fn grep_regex(p: &str) -> Result<Regex> {
     RegexBuilder::new(p)
         .case_insensitive(true)
+        .size_limit(1 << 20)
         .build()
         .map_err(|e| Error::usage(format!("invalid regular expression '{p}': {e}")))
 }

@@ -1,7 +1,6 @@
 //! Following logs live: non-blocking polls that return what was appended,
 //! surviving rotation (the old file is drained through its open handle),
 //! truncation, deletion (`--clear`) and files that appear later.
-#![allow(dead_code)]
 
 use super::format::log_path;
 use super::read::{matches, LogLine};

@@ -3,7 +3,6 @@
 //! Every stored line is `<timestamp> <text>\n`, where the timestamp is RFC 3339
 //! UTC with milliseconds and a `Z` suffix (always 24 bytes, so timestamps sort
 //! as strings), e.g. `2026-11-24T21:30:00.123Z hello`.
-#![allow(dead_code)]
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::path::{Path, PathBuf};

@@ -13,7 +13,6 @@
 //!
 //! Markers are appended (O_APPEND, under an flock) by whoever knows the fact:
 //! the supervisor, or a tmux hook through the hidden `_log-mark` subcommand.
-#![allow(dead_code)]
 
 use super::format::{log_path, now_ts, split_line, MARKER_PREFIX};
 use super::read::RevLines;

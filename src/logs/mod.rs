@@ -8,15 +8,8 @@ pub mod marker;
 pub mod read;
 pub mod sink;
 
-#[allow(unused_imports)]
-pub use cmd::{run_logs, LogsArgs};
-#[allow(unused_imports)]
+pub use cmd::{grep_regex, run_logs, LogsArgs};
 pub use follow::Follower;
-#[allow(unused_imports)]
-pub use marker::{
-    mark_command, run_mark, write_marker, write_marker_soon, MarkArgs, MarkKind, Marker,
-};
-#[allow(unused_imports)]
-pub use read::{parse_when, query, query_groups, LogLine, Query};
-#[allow(unused_imports)]
+pub use marker::{mark_command, run_mark, write_marker_soon, MarkArgs, Marker};
+pub use read::{parse_when, query, LogLine, Query};
 pub use sink::{pipe_command, run_sink, SinkArgs};

@@ -1,7 +1,6 @@
 //! Reading logs: the last lines of one or more tasks, filtered, interleaved by
 //! timestamp. Files are read backwards in blocks from the end (across rotated
 //! files), so the cost depends on what is shown, not on the log's size.
-#![allow(dead_code)]
 
 use super::format::{format_ts, is_marker, split_line, strip_ansi, task_files};
 use crate::error::{Error, Result};
@@ -189,15 +188,11 @@ pub fn query_in(dir: &Path, q: &Query) -> Result<Vec<LogLine>> {
         .collect())
 }
 
-/// The last lines as groups: with `grep` and `context > 0`, each group is a run
-/// of consecutive lines of one task (print `--` between groups); otherwise a
-/// single group. Groups are ordered by their first line's timestamp.
-pub fn query_groups(session: &str, q: &Query) -> Result<Vec<Vec<LogLine>>> {
-    query_groups_in(&crate::paths::logs_dir(session), q, None)
-}
-
-/// [`query_groups`] for a directory; `caps` limits how much of each task's
-/// current file is read (what a follower has not yet seen is left to it).
+/// The last lines of the logs in `dir` as groups: with `grep` and `context > 0`,
+/// each group is a run of consecutive lines of one task (print `--` between
+/// groups); otherwise a single group. Groups are ordered by their first line's
+/// timestamp. `caps` limits how much of each task's current file is read (what a
+/// follower has not yet seen is left to it).
 pub fn query_groups_in(
     dir: &Path,
     q: &Query,

@@ -4,7 +4,6 @@
 //! EOF and appends every line, timestamped, to `<logs dir>/<task>.log`,
 //! rotating by size. Plain blocking std I/O with big buffers: no async runtime,
 //! constant memory however fast the task writes.
-#![allow(dead_code)]
 
 use super::format::{log_path, now_ts, rotated_path};
 use crate::error::{Error, Result};

@@ -74,7 +74,6 @@ impl Tmux {
     }
 
     /// A synchronous std command for this server (for `exec`-ing `tmux attach`).
-    #[allow(dead_code)] // `attach` (another branch)
     pub fn std_command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new("tmux");
         cmd.args(&self.socket_args).env_remove("TMUX");
