@@ -29,7 +29,7 @@ pub enum Command {
     Start(TaskNames),
     /// Stop tasks (C-c, then SIGTERM, then SIGKILL); no names = all, ending the session.
     Stop(TaskNames),
-    /// Stop then start tasks again (no names = all).
+    /// Stop then start tasks again (no names = every running task plus the auto_start ones).
     Restart(TaskNames),
     /// SIGKILL a task's process group and destroy its window.
     Kill(OneTask),
