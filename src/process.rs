@@ -622,9 +622,25 @@ mod tests {
         assert!(command_name(me).is_some());
         assert!(cmdline(me).is_some());
         assert!(read_stat(me).is_some_and(|s| s.start_time > 0));
-        let pg = pgid_of(me).unwrap();
-        assert!(group_alive(pg));
-        assert!(session_processes(sid_of(me).unwrap()).contains(&me));
+        // Our own group and session ids read 0 when the session leader lives outside this
+        // pid namespace (as in containerised CI); a process that calls setsid
+        // leads a group and a session of its own that /proc shows in full.
+        let mut leader = Command::new("setsid")
+            .args(["sleep", "30"])
+            .spawn()
+            .expect("setsid sleep");
+        let lpid = leader.id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while sid_of(lpid) != Some(lpid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let members = session_processes(lpid);
+        assert_eq!(pgid_of(lpid), Some(lpid));
+        assert!(group_alive(lpid));
+        let _ = leader.kill();
+        let _ = leader.wait();
+        assert!(members.contains(&lpid), "session {lpid} lists {members:?}");
+        assert!(session_processes(0).is_empty());
         assert!(!signal_pid(me, Signal::SIGTERM), "must never signal itself");
         assert!(!pid_alive(0));
     }
