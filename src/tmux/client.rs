@@ -82,7 +82,11 @@ impl Tmux {
 
     fn command<S: AsRef<str>>(&self, args: &[S]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new("tmux");
-        cmd.args(&self.socket_args)
+        // -u: without a UTF-8 locale (LANG unset, as in CI and cron) tmux prints
+        // every control character of a -F format, our field separator included,
+        // as `_`; -u makes it print them as they are.
+        cmd.arg("-u")
+            .args(&self.socket_args)
             .args(args.iter().map(|a| a.as_ref()))
             .env_remove("TMUX")
             .stdin(Stdio::null())

@@ -112,7 +112,11 @@ impl Sandbox {
             .env_remove("TASKMUX_CONFIG")
             .env_remove("TASKMUX_TMUX_SOCKET")
             .env_remove("TASKMUX_TMUX_SOCKET_NAME")
-            .env_remove("XDG_STATE_HOME");
+            .env_remove("XDG_STATE_HOME")
+            // The strictest locale: none (tmux then escapes control characters).
+            .env_remove("LANG")
+            .env_remove("LC_ALL")
+            .env_remove("LC_CTYPE");
     }
 
     /// A taskmux command in the work dir with the sandbox environment.
