@@ -167,13 +167,23 @@ pub fn command_name(pid: u32) -> Option<String> {
 /// `/proc/PID/cmdline` with arguments joined by spaces (None for kernel threads
 /// and zombies, whose cmdline is empty).
 pub fn cmdline(pid: u32) -> Option<String> {
-    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    let parts: Vec<String> = raw
-        .split(|b| *b == 0)
-        .filter(|p| !p.is_empty())
-        .map(|p| String::from_utf8_lossy(p).into_owned())
-        .collect();
+    let parts: Vec<String> = argv(pid)?.into_iter().filter(|p| !p.is_empty()).collect();
     (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// `/proc/PID/cmdline` split into its arguments (empty for kernel threads and
+/// zombies).
+fn argv(pid: u32) -> Option<Vec<String>> {
+    let raw = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let raw = raw.strip_suffix(&[0]).unwrap_or(&raw);
+    if raw.is_empty() {
+        return Some(Vec::new());
+    }
+    Some(
+        raw.split(|b| *b == 0)
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect(),
+    )
 }
 
 /// The command line of `pid`, else its comm, else "?".
@@ -207,20 +217,27 @@ fn is_shell(pid: u32) -> bool {
     command_name(pid).is_some_and(|c| SHELLS.contains(&c.as_str()))
 }
 
-/// The task's real process under a pane: while `pid` is a shell with exactly one
-/// child, descend to that child. Returns the deepest such process. (Right after
-/// a shell forks, its child is still named like the shell until it execs, so a
-/// caller that wants the final process should ask again a moment later.)
-pub fn task_pid(pane_pid: u32) -> u32 {
+/// The task's real process under a pane. A simple command is exec'd, so the
+/// pane's process is the task. A command with shell syntax runs under the
+/// wrapper shell `SHELL -c SCRIPT`: while the process is that wrapper (or a
+/// fresh fork of it, not yet exec'd) with exactly one child, descend to the
+/// child. Any other shell (a user's `sh -c 'while …'` loop, a pyenv shim) is the
+/// task itself, so its short-lived children are never reported as the task.
+pub fn task_pid(pane_pid: u32, script: &str) -> u32 {
     let mut pid = pane_pid;
     let mut seen = HashSet::new();
-    while seen.insert(pid) && is_shell(pid) {
+    while seen.insert(pid) && is_wrapper(pid, script) {
         match children(pid).as_slice() {
             [only] => pid = *only,
             _ => break,
         }
     }
     pid
+}
+
+/// True when `pid` is a shell running `-c script`.
+fn is_wrapper(pid: u32, script: &str) -> bool {
+    is_shell(pid) && argv(pid).is_some_and(|a| a.len() == 3 && a[1] == "-c" && a[2] == script)
 }
 
 // ---------------------------------------------------------------------------
@@ -565,6 +582,18 @@ mod tests {
         }
     }
 
+    /// `sh -c script` leading its own process group; the guard kills it.
+    fn sh_in_own_group(script: &str) -> (Guard, u32) {
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        (Guard(child), pid)
+    }
+
     /// A python listener on an ephemeral port; returns it and the port.
     fn python_listener(ignore_term: bool) -> (Guard, u16) {
         let script = format!(
@@ -699,19 +728,12 @@ mod tests {
 
     #[test]
     fn task_pid_descends_through_wrapper_shells() {
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg("sleep 30; true")
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        let shpid = child.id();
-        let guard = Guard(child);
+        let (guard, shpid) = sh_in_own_group("sleep 30; true");
         // Wait for sh to fork and exec sleep (a fresh fork is still named "sh").
         let t = Instant::now();
         let mut tp = shpid;
         while t.elapsed() < Duration::from_secs(3) {
-            tp = task_pid(shpid);
+            tp = task_pid(shpid, "sleep 30; true");
             if tp != shpid && command_name(tp).as_deref() == Some("sleep") {
                 break;
             }
@@ -736,26 +758,33 @@ mod tests {
 
     #[test]
     fn task_pid_stops_at_a_shell_with_two_children() {
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg("sleep 30 & sleep 30 & wait")
-            .process_group(0)
-            .spawn()
-            .unwrap();
-        let shpid = child.id();
-        let _guard = Guard(child);
+        let (_guard, shpid) = sh_in_own_group("sleep 30 & sleep 30 & wait");
         let t = Instant::now();
         while children(shpid).len() < 2 && t.elapsed() < Duration::from_secs(3) {
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert_eq!(task_pid(shpid), shpid);
+        assert_eq!(task_pid(shpid, "sleep 30 & sleep 30 & wait"), shpid);
+        signal_group(shpid, Signal::SIGKILL);
+    }
+
+    #[test]
+    fn a_shell_that_is_not_the_wrapper_is_the_task() {
+        // A user's own loop (`sh -c 'while …'` exec'd by the wrapper) forks short-lived
+        // children: the loop's shell is the task, not whichever child is running now.
+        let (_guard, shpid) = sh_in_own_group("sleep 30; true");
+        let t = Instant::now();
+        while children(shpid).is_empty() && t.elapsed() < Duration::from_secs(3) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(children(shpid).len(), 1);
+        assert_eq!(task_pid(shpid, "exec sh -c 'sleep 30; true'"), shpid);
         signal_group(shpid, Signal::SIGKILL);
     }
 
     #[test]
     fn task_pid_of_a_non_shell_is_itself() {
         let me = std::process::id();
-        assert_eq!(task_pid(me), me);
+        assert_eq!(task_pid(me, "anything"), me);
     }
 
     #[test]

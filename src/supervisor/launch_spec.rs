@@ -51,6 +51,12 @@ pub fn exec_simple(command: &str) -> String {
     }
 }
 
+/// The task's process under its pane (see `process::task_pid`): the pane's
+/// process, or below the wrapper shell that runs a command with shell syntax.
+pub fn task_pid(cfg: &TaskConfig, pane_pid: u32) -> u32 {
+    crate::process::task_pid(pane_pid, &exec_simple(&cfg.command))
+}
+
 /// The launch call for `cfg`, as run number `run`; the pane runs the command
 /// through `taskmux _exec` with the environment kept in `env_file`.
 pub fn build(

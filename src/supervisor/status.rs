@@ -138,7 +138,7 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot) -> StatusReport {
                 detail: st,
                 pid: pane
                     .filter(|_| running)
-                    .map(|p| process::task_pid(p.pane_pid)),
+                    .map(|p| super::launch_spec::task_pid(t, p.pane_pid)),
                 port: t.port,
                 exit_code,
                 exit_signal,
@@ -190,7 +190,7 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
             && t.health_check.is_none()
             && t.health_url.is_none()
             && t.port.is_none()),
-        pid: alive_pane.map(|p| process::task_pid(p.pane_pid).to_string()),
+        pid: alive_pane.map(|p| super::launch_spec::task_pid(t, p.pane_pid).to_string()),
         pane_pid: alive_pane.map(|p| p.pane_pid.to_string()),
         pane_current_command: pane.map(|p| p.current_command.clone()),
         pane_current_path: pane.map(|p| p.current_path.clone()),

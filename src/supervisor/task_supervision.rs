@@ -397,7 +397,7 @@ impl TaskActor {
         if known {
             self.publish(
                 "started",
-                json!({"pid": process::task_pid(pane.pane_pid), "run": pane.run, "adopted": true}),
+                json!({"pid": super::launch_spec::task_pid(&self.cfg, pane.pane_pid), "run": pane.run, "adopted": true}),
             );
         }
         if self.supervising {
