@@ -128,9 +128,12 @@ pub struct EventsArgs {
     /// Only events of this task.
     #[arg(long)]
     pub task: Option<String>,
-    /// Only events newer than this (e.g. 90s, 10m, 2h).
+    /// Only events since this time: 10m, 1h30m, 2026-01-01T14:00 (local), RFC 3339.
     #[arg(long)]
     pub since: Option<String>,
+    /// Only the last N events (after the other filters).
+    #[arg(short = 'n', long = "lines", value_name = "N")]
+    pub lines: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -448,6 +448,18 @@ command = "sleep 300"
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(lines.iter().any(|e| e["task"] == "two"));
+    let last = sb.run(&["events", "--json", "-n", "1"]).ok();
+    assert_eq!(last.stdout.lines().count(), 1, "{}", last.stdout);
+    assert_eq!(
+        serde_json::from_str::<Value>(last.stdout.trim()).unwrap()["seq"],
+        lines.last().unwrap()["seq"]
+    );
+    let unknown = sb.run(&["events", "--task", "nope"]).code(2);
+    assert!(
+        unknown.stderr.contains("unknown task 'nope'"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Completions(a) => completions::completions(a.shell, json),
         Command::Daemon(a) => daemon::run(&load(&cli.config)?, a, json),
         Command::Watch => supervise::watch(load(&cli.config)?, json),
-        Command::Events(a) => supervise::events(&load(&cli.config)?, a.task, a.since, json),
+        Command::Events(a) => supervise::events(&load(&cli.config)?, a, json),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `watch` (the resident supervisor in the foreground) and `events` (the events file).
 
 use super::runtime::task_context;
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::supervisor::daemon_messages::Subscribe;
 use crate::supervisor::events::Event;
@@ -71,45 +71,37 @@ pub fn watch(cfg: Config, json: bool) -> Result<i32> {
     })
 }
 
-/// Print the session's recorded events, optionally of one task and recent ones only.
-pub fn events(
-    cfg: &Config,
-    task: Option<String>,
-    since: Option<String>,
-    json: bool,
-) -> Result<i32> {
-    let cutoff = match since {
-        Some(s) => {
-            let d = config::load::parse_duration(&s).ok_or_else(|| {
-                Error::usage(format!(
-                    "--since: '{s}' is not a duration (e.g. 90s, 10m, 2h)"
-                ))
-            })?;
-            let d = chrono::Duration::from_std(d)
-                .map_err(|_| Error::usage(format!("--since: '{s}' is too long")))?;
-            Some(Utc::now() - d)
+/// Print the session's recorded events, optionally of one task, recent ones
+/// only, and at most the last `lines` of them.
+pub fn events(cfg: &Config, args: crate::cli::EventsArgs, json: bool) -> Result<i32> {
+    let crate::cli::EventsArgs { task, since, lines } = args;
+    if let Some(t) = &task {
+        if cfg.task(t).is_none() {
+            return Err(Error::unknown_task(t, &cfg.task_names()));
         }
-        None => None,
-    };
+    }
+    let cutoff = since
+        .as_deref()
+        .map(crate::logs::read::parse_when)
+        .transpose()?;
     let path = crate::paths::events_file(&cfg.name);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::io(path.display(), e)),
     };
-    for line in text.lines() {
-        let Ok(ev) = serde_json::from_str::<Event>(line) else {
-            continue;
-        };
-        if task.as_ref().is_some_and(|t| ev.task.as_ref() != Some(t)) {
-            continue;
-        }
-        if let Some(cutoff) = cutoff {
-            let at = DateTime::parse_from_rfc3339(&ev.ts).map(|t| t.with_timezone(&Utc));
-            if at.map_or(true, |t| t < cutoff) {
-                continue;
-            }
-        }
+    let chosen: Vec<(&str, Event)> = text
+        .lines()
+        .filter_map(|line| Some((line, serde_json::from_str::<Event>(line).ok()?)))
+        .filter(|(_, ev)| task.is_none() || ev.task == task)
+        .filter(|(_, ev)| {
+            cutoff.is_none_or(|cutoff| {
+                DateTime::parse_from_rfc3339(&ev.ts).is_ok_and(|t| t.with_timezone(&Utc) >= cutoff)
+            })
+        })
+        .collect();
+    let skip = lines.map_or(0, |n| chosen.len().saturating_sub(n));
+    for (line, ev) in chosen.into_iter().skip(skip) {
         if json {
             crate::output::print_line(line);
         } else {
