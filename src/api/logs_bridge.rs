@@ -1,10 +1,14 @@
 //! The API's view of task logs: `logs` queries and live log lines for subscribers.
 //! Thin adapters over `crate::logs` (the files written by the log sink).
 
+use super::ws::FollowedLines;
 use crate::error::Result;
+use actix::Recipient;
 use chrono::{DateTime, Utc};
 use regex::Regex;
 use serde::Serialize;
+use std::time::Duration;
+use tokio::task::JoinHandle;
 
 /// One log line as the API sends it.
 #[derive(Debug, Clone, Serialize)]
@@ -42,24 +46,42 @@ impl From<crate::logs::LogLine> for ApiLogLine {
     }
 }
 
-/// Follows the logs of some tasks from their current end.
-pub struct LogFollower {
-    inner: crate::logs::Follower,
+/// How often followed logs are polled.
+const LOG_POLL: Duration = Duration::from_millis(100);
+
+/// Start following `tasks`' logs from their current end. Resolves once the
+/// follower is positioned (so nothing written after that is missed) to a task
+/// that polls every 100 ms on the blocking pool, off any actor, and sends what
+/// was appended to `to`. The task ends when `to`'s actor is gone; abort it to
+/// stop sooner.
+pub async fn follow(
+    session: String,
+    tasks: Vec<String>,
+    to: Recipient<FollowedLines>,
+) -> Option<JoinHandle<()>> {
+    let follower =
+        tokio::task::spawn_blocking(move || crate::logs::Follower::new(&session, tasks, None))
+            .await
+            .ok()?;
+    Some(actix::spawn(poll_loop(follower, to)))
 }
 
-impl LogFollower {
-    pub fn new(session: &str, tasks: Vec<String>) -> LogFollower {
-        LogFollower {
-            inner: crate::logs::Follower::new(session, tasks, None),
+async fn poll_loop(mut follower: crate::logs::Follower, to: Recipient<FollowedLines>) {
+    loop {
+        tokio::time::sleep(LOG_POLL).await;
+        let polled = tokio::task::spawn_blocking(move || {
+            let lines = follower.poll();
+            (follower, lines)
+        })
+        .await;
+        let Ok((back, lines)) = polled else { return };
+        follower = back;
+        if lines.is_empty() {
+            continue;
         }
-    }
-
-    /// Lines appended since the last poll; never blocks.
-    pub fn poll(&mut self) -> Vec<ApiLogLine> {
-        self.inner
-            .poll()
-            .into_iter()
-            .map(ApiLogLine::from)
-            .collect()
+        let lines = lines.into_iter().map(ApiLogLine::from).collect();
+        if to.send(FollowedLines(lines)).await.is_err() {
+            return;
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! requests run concurrently as futures; responses echo `id`; subscribed events
 //! and log lines are pushed as they come.
 
-use super::logs_bridge::LogFollower;
+use super::logs_bridge::{self, ApiLogLine};
 use super::protocol::{self, ApiError, Request};
 use super::ApiState;
 use crate::supervisor::daemon_messages::{Subscribe, Unsubscribe};
@@ -17,8 +17,6 @@ use std::time::{Duration, Instant};
 /// Ping interval, and how long a silent client is kept.
 const HEARTBEAT: Duration = Duration::from_secs(30);
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(90);
-/// How often followed logs are polled.
-const LOG_POLL: Duration = Duration::from_millis(100);
 /// Requests per second a connection may sustain, and its burst.
 const RATE: f64 = 2000.0;
 const BURST: f64 = 2000.0;
@@ -38,7 +36,8 @@ pub struct WsSession {
     sub_pending: bool,
     held: Vec<Event>,
     last_seq_sent: u64,
-    follower: Option<(LogFollower, SpawnHandle)>,
+    /// The task following subscribed logs (see `logs_bridge::follow`).
+    follower: Option<tokio::task::JoinHandle<()>>,
     tokens: f64,
     refilled: Instant,
     inflight: usize,
@@ -149,64 +148,79 @@ impl WsSession {
             Ok(p) => p,
             Err(e) => return ctx.text(protocol::respond(&req, Err(e))),
         };
-        // Logs: replace any follower.
-        if let Some((_, handle)) = self.follower.take() {
-            ctx.cancel_future(handle);
-        }
-        if let Some(tasks) = logs.clone().filter(|t| !t.is_empty()) {
-            let follower = LogFollower::new(&self.state.session, tasks);
-            let handle = ctx.run_interval(LOG_POLL, |act, ctx| {
-                if let Some((f, _)) = &mut act.follower {
-                    for l in f.poll() {
-                        let msg =
-                            json!({"type": "log", "task": l.task, "ts": l.ts, "line": l.line});
-                        ctx.text(msg.to_string());
-                    }
-                }
-            });
-            self.follower = Some((follower, handle));
-        }
-        let logs_v = logs.unwrap_or_default();
-        if !events {
-            self.drop_subscription();
-            let result = json!({"events": false, "logs": logs_v});
-            return ctx.text(protocol::respond(&req, Ok(result)));
-        }
+        // Logs: replace any follower; the new one is positioned before the answer.
+        self.stop_following();
+        let session = self.state.session.clone();
+        let follow = logs
+            .clone()
+            .filter(|t| !t.is_empty())
+            .map(|tasks| logs_bridge::follow(session, tasks, ctx.address().recipient()));
         self.drop_subscription();
-        self.sub_pending = true;
-        self.held.clear();
-        let who = ctx.address().recipient::<Event>();
-        let sub = self.state.supervisor.send(Subscribe { who, since_seq });
-        ctx.spawn(sub.into_actor(self).map(move |answer, act, ctx| {
-            act.sub_pending = false;
-            let (id, missed) = match answer {
-                Ok(a) => a,
-                Err(e) => {
-                    let err = ApiError::from(protocol::mailbox(e));
-                    return ctx.text(protocol::respond(&req, Err(err)));
-                }
+        let subscribe = events.then(|| {
+            self.sub_pending = true;
+            self.held.clear();
+            let who = ctx.address().recipient::<Event>();
+            self.state.supervisor.send(Subscribe { who, since_seq })
+        });
+        let logs_v = logs.unwrap_or_default();
+        let ready = async move {
+            let follower = match follow {
+                Some(f) => f.await,
+                None => None,
             };
-            act.sub_id = Some(id);
-            let result = json!({
-                "events": true,
-                "logs": logs_v,
-                "subscription": id,
-                "replayed": missed.len(),
-            });
-            ctx.text(protocol::respond(&req, Ok(result)));
-            for ev in missed.into_iter().chain(std::mem::take(&mut act.held)) {
-                act.push_event(ev, ctx);
-            }
-        }));
+            let answer = match subscribe {
+                Some(s) => Some(s.await),
+                None => None,
+            };
+            (follower, answer)
+        };
+        ctx.spawn(
+            ready
+                .into_actor(self)
+                .map(move |(follower, answer), act, ctx| {
+                    if let Some(handle) = follower {
+                        act.stop_following();
+                        act.follower = Some(handle);
+                    }
+                    let (id, missed) = match answer {
+                        None => {
+                            let result = json!({"events": false, "logs": logs_v});
+                            return ctx.text(protocol::respond(&req, Ok(result)));
+                        }
+                        Some(Ok(a)) => a,
+                        Some(Err(e)) => {
+                            act.sub_pending = false;
+                            let err = ApiError::from(protocol::mailbox(e));
+                            return ctx.text(protocol::respond(&req, Err(err)));
+                        }
+                    };
+                    act.sub_pending = false;
+                    act.sub_id = Some(id);
+                    let result = json!({
+                        "events": true,
+                        "logs": logs_v,
+                        "subscription": id,
+                        "replayed": missed.len(),
+                    });
+                    ctx.text(protocol::respond(&req, Ok(result)));
+                    for ev in missed.into_iter().chain(std::mem::take(&mut act.held)) {
+                        act.push_event(ev, ctx);
+                    }
+                }),
+        );
     }
 
     fn unsubscribe(&mut self, req: Request, ctx: &mut ws::WebsocketContext<Self>) {
         let had = self.sub_id.is_some() || self.follower.is_some();
         self.drop_subscription();
-        if let Some((_, handle)) = self.follower.take() {
-            ctx.cancel_future(handle);
-        }
+        self.stop_following();
         ctx.text(protocol::respond(&req, Ok(json!({"unsubscribed": had}))));
+    }
+
+    fn stop_following(&mut self) {
+        if let Some(handle) = self.follower.take() {
+            handle.abort();
+        }
     }
 
     fn drop_subscription(&mut self) {
@@ -247,7 +261,24 @@ impl Actor for WsSession {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         self.drop_subscription();
+        self.stop_following();
         self.state.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Log lines appended to the logs this connection follows.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct FollowedLines(pub Vec<ApiLogLine>);
+
+impl Handler<FollowedLines> for WsSession {
+    type Result = ();
+
+    fn handle(&mut self, FollowedLines(lines): FollowedLines, ctx: &mut Self::Context) {
+        for l in lines {
+            let msg = json!({"type": "log", "task": l.task, "ts": l.ts, "line": l.line});
+            ctx.text(msg.to_string());
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 /// How many recent events a subscriber can resume from.
 pub const RING_SIZE: usize = 1024;
@@ -40,7 +41,7 @@ pub struct EventBus {
     ring: VecDeque<Event>,
     subscribers: Vec<(u64, Recipient<Event>)>,
     next_subscriber: u64,
-    file: Option<PathBuf>,
+    file: Option<EventsFile>,
 }
 
 impl EventBus {
@@ -53,7 +54,7 @@ impl EventBus {
             ring: VecDeque::with_capacity(RING_SIZE),
             subscribers: Vec::new(),
             next_subscriber: 1,
-            file,
+            file: file.map(EventsFile::open),
         }
     }
 
@@ -76,8 +77,8 @@ impl EventBus {
             self.ring.pop_front();
         }
         self.ring.push_back(ev.clone());
-        if let Some(path) = &self.file {
-            append_line(path, &ev);
+        if let Some(file) = &self.file {
+            file.append(&ev);
         }
         self.subscribers
             .retain(|(_, r)| r.connected() && r.try_send(ev.clone()).is_ok());
@@ -144,13 +145,58 @@ fn last_seq_of_file(path: &std::path::Path) -> u64 {
 /// Past this size the events file is rotated to `events.jsonl.1` (one kept).
 const EVENTS_MAX_SIZE: u64 = 10 * 1024 * 1024;
 
-/// Append one event as a JSON line (small write, O_APPEND).
-fn append_line(path: &PathBuf, ev: &Event) {
+/// The events file, appended to by a writer thread so that publishing never
+/// waits on the disk. Dropping it (the supervisor ends, also in a one-shot CLI
+/// run) waits until every published event is written.
+struct EventsFile {
+    lines: Option<mpsc::Sender<Vec<u8>>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EventsFile {
+    fn open(path: PathBuf) -> EventsFile {
+        let (tx, rx) = mpsc::channel::<Vec<u8>>();
+        let writer = std::thread::Builder::new()
+            .name("taskmux-events".into())
+            .spawn(move || {
+                while let Ok(mut batch) = rx.recv() {
+                    batch.extend(rx.try_iter().flatten());
+                    append(&path, &batch);
+                }
+            })
+            .map_err(|e| tracing::warn!("cannot start the events writer: {e}"))
+            .ok();
+        EventsFile {
+            lines: writer.is_some().then_some(tx),
+            writer,
+        }
+    }
+
+    /// Queue one event as a JSON line.
+    fn append(&self, ev: &Event) {
+        if let (Some(tx), Ok(mut line)) = (&self.lines, serde_json::to_vec(ev)) {
+            line.push(b'\n');
+            let _ = tx.send(line);
+        }
+    }
+}
+
+impl Drop for EventsFile {
+    fn drop(&mut self) {
+        self.lines.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Append whole lines (one O_APPEND write), rotating a file past its size limit.
+fn append(path: &std::path::Path, lines: &[u8]) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
     if std::fs::metadata(path).is_ok_and(|m| m.len() > EVENTS_MAX_SIZE) {
-        let mut rotated = path.clone().into_os_string();
+        let mut rotated = path.as_os_str().to_owned();
         rotated.push(".1");
         let _ = std::fs::rename(path, rotated);
     }
@@ -159,9 +205,8 @@ fn append_line(path: &PathBuf, ev: &Event) {
         .append(true)
         .open(path)
     {
-        if let Ok(mut line) = serde_json::to_vec(ev) {
-            line.push(b'\n');
-            let _ = f.write_all(&line);
+        if let Err(e) = f.write_all(lines) {
+            tracing::warn!("cannot append to {}: {e}", path.display());
         }
     }
 }
@@ -178,6 +223,7 @@ mod tests {
         bus.publish("started", Some("web"), serde_json::json!({"pid": 5}));
         bus.publish("exited", Some("web"), serde_json::json!({"code": 1}));
         assert_eq!(bus.last_seq(), 2);
+        drop(bus); // waits for the writer
         let text = std::fs::read_to_string(&file).unwrap();
         let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert_eq!(first["type"], "event");
