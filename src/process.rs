@@ -235,6 +235,30 @@ pub fn task_pid(pane_pid: u32, script: &str) -> u32 {
     pid
 }
 
+/// True while `pid` is still in the launch steps before the task's program: a
+/// fork of its parent (the tmux server) that has not exec'd, `taskmux _exec`, or
+/// the wrapper shell of an `exec CMD` script that has not exec'd yet.
+pub fn launching(pid: u32, script: &str) -> bool {
+    let Some(args) = argv(pid) else {
+        return false;
+    };
+    let exe = |p: u32| fs::read_link(format!("/proc/{p}/exe")).ok();
+    let unexeced_fork = || {
+        args.first()
+            .is_some_and(|a| a.starts_with("tmux") || a.ends_with("/tmux"))
+            && read_stat(pid)
+                .and_then(|s| Some(exe(pid)? == exe(s.ppid)?))
+                .unwrap_or(false)
+    };
+    unexeced_fork()
+        || args.get(1).is_some_and(|a| a == "_exec")
+        || (script.starts_with("exec ")
+            && args.len() == 3
+            && args[1] == "-c"
+            && args[2] == script
+            && is_shell(pid))
+}
+
 /// True when `pid` is a shell running `-c script`.
 fn is_wrapper(pid: u32, script: &str) -> bool {
     is_shell(pid) && argv(pid).is_some_and(|a| a.len() == 3 && a[1] == "-c" && a[2] == script)
@@ -764,6 +788,23 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert_eq!(task_pid(shpid, "sleep 30 & sleep 30 & wait"), shpid);
+        signal_group(shpid, Signal::SIGKILL);
+    }
+
+    #[test]
+    fn launching_until_the_wrapper_has_exec_d() {
+        // A wrapper whose `exec` script has not replaced the shell yet.
+        let script = "exec 3>&1; sleep 30";
+        let (_guard, shpid) = sh_in_own_group(script);
+        let t = Instant::now();
+        while command_name(shpid).as_deref() != Some("sh") && t.elapsed() < Duration::from_secs(3) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(launching(shpid, script));
+        // The same shell running a script that is not the wrapper's: the task.
+        assert!(!launching(shpid, "exec sleep 30"));
+        assert!(!launching(std::process::id(), script));
+        assert!(!launching(u32::MAX - 1, script));
         signal_group(shpid, Signal::SIGKILL);
     }
 

@@ -164,7 +164,8 @@ fn remove_stops_a_running_task_first() {
 #[test]
 fn every_command_speaks_json() {
     let sb = Sandbox::new();
-    sb.config("name = \"js\"\n[tasks.a]\ncommand = \"sleep 300\"\n[tasks.b]\ncommand = \"sleep 300\"\nport = 18977\n");
+    let port = free_port();
+    sb.config(&format!("name = \"js\"\n[tasks.a]\ncommand = \"sleep 300\"\n[tasks.b]\ncommand = \"sleep 300\"\nport = {port}\n"));
     for args in [
         vec!["start"],
         vec!["status"],
@@ -193,7 +194,8 @@ fn every_command_speaks_json() {
 #[test]
 fn inspect_has_the_original_fields() {
     let sb = Sandbox::new();
-    sb.config("name = \"insp\"\n[tasks.api]\ncommand = \"sleep 300\"\nhealth_check = \"true\"\nport = 18978\n");
+    let port = free_port();
+    sb.config(&format!("name = \"insp\"\n[tasks.api]\ncommand = \"sleep 300\"\nhealth_check = \"true\"\nport = {port}\n"));
     sb.run(&["start"]).ok();
     let v = sb.run(&["inspect", "api"]).ok().json();
     for key in [

@@ -407,6 +407,23 @@ fn fullstack_example_starts_and_becomes_healthy() {
             std::fs::copy(e.path(), sb.path(&e.file_name().to_string_lossy())).unwrap();
         }
     }
+    // The example's fixed ports become free ones: port cleanup must never reach
+    // a process of someone else's (a running demo) on this machine.
+    let config = sb.path("taskmux.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    let mut taken = Vec::new();
+    for fixed in ["18541", "18800", "18300", "18600"] {
+        assert!(
+            text.contains(fixed),
+            "the example no longer uses port {fixed}"
+        );
+        let port = std::iter::repeat_with(free_port)
+            .find(|p| !taken.contains(p))
+            .unwrap();
+        taken.push(port);
+        text = text.replace(fixed, &port.to_string());
+    }
+    std::fs::write(&config, text).unwrap();
     sb.run(&["start"]).ok();
     let v = sb.run(&["wait", "--timeout", "30s", "--json"]).ok().json();
     let names: Vec<&str> = v["tasks"]

@@ -4,6 +4,7 @@ use super::task::TaskContext;
 use crate::config::TaskConfig;
 use crate::tmux::panes::opt;
 use crate::tmux::window::LaunchSpec;
+use std::time::{Duration, Instant};
 
 /// The tmux command the window's pane-died hook runs: record the exit in the log
 /// and wake anyone waiting on the session's exit channel.
@@ -55,6 +56,30 @@ pub fn exec_simple(command: &str) -> String {
 /// process, or below the wrapper shell that runs a command with shell syntax.
 pub fn task_pid(cfg: &TaskConfig, pane_pid: u32) -> u32 {
     crate::process::task_pid(pane_pid, &exec_simple(&cfg.command))
+}
+
+/// How long a start waits for the task's process to be past taskmux's own
+/// launch steps (typically a few ms).
+const SETTLE_LIMIT: Duration = Duration::from_millis(500);
+
+/// Wait until no pane process in `panes` (pane pid, wrapper script) is still in
+/// taskmux's own launch steps (`taskmux _exec`, an `exec CMD` wrapper that has not
+/// exec'd), so that what is read next describes the tasks; gives up after
+/// SETTLE_LIMIT. Returns whether it had to wait.
+pub async fn settle(panes: &[(u32, String)]) -> bool {
+    let launching = || {
+        panes
+            .iter()
+            .any(|(pid, script)| crate::process::launching(*pid, script))
+    };
+    if !launching() {
+        return false;
+    }
+    let deadline = Instant::now() + SETTLE_LIMIT;
+    while launching() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    true
 }
 
 /// The launch call for `cfg`, as run number `run`; the pane runs the command
