@@ -181,7 +181,7 @@ impl Sandbox {
     fn new(session: &str) -> R<Sandbox> {
         let dir = tempfile::Builder::new()
             .prefix("tmxb")
-            .tempdir()
+            .tempdir_in("/tmp") // short: the tmux socket path must fit 108 bytes
             .map_err(err("tempdir"))?;
         let sb = Sandbox {
             tmux_tmpdir: dir.path().join("t"),

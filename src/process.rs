@@ -794,7 +794,7 @@ mod tests {
     #[test]
     fn launching_until_the_wrapper_has_exec_d() {
         // A wrapper whose `exec` script has not replaced the shell yet.
-        let script = "exec 3>&1; sleep 30";
+        let script = "exec 3>&1; sleep 30; true";
         let (_guard, shpid) = sh_in_own_group(script);
         let t = Instant::now();
         while command_name(shpid).as_deref() != Some("sh") && t.elapsed() < Duration::from_secs(3) {

@@ -75,7 +75,12 @@ pub fn bin() -> &'static str {
 
 impl Sandbox {
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new().prefix("tmx").tempdir().unwrap();
+        // Under /tmp, not $TMPDIR: a long TMPDIR would push the tmux socket path
+        // past the 108 bytes a unix socket address holds.
+        let dir = tempfile::Builder::new()
+            .prefix("tmx")
+            .tempdir_in("/tmp")
+            .unwrap();
         let tmux_tmpdir = dir.path().join("t");
         let state_dir = dir.path().join("state");
         let home = dir.path().join("home");
