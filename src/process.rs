@@ -236,12 +236,17 @@ pub fn task_pid(pane_pid: u32, script: &str) -> u32 {
 }
 
 /// True while `pid` is still in the launch steps before the task's program: a
-/// fork of its parent (the tmux server) that has not exec'd, `taskmux _exec`, or
-/// the wrapper shell of an `exec CMD` script that has not exec'd yet.
+/// fork of its parent (the tmux server) that has not exec'd, a process in the
+/// middle of an exec, `taskmux _exec`, or the wrapper shell of an `exec CMD`
+/// script that has not exec'd yet.
 pub fn launching(pid: u32, script: &str) -> bool {
     let Some(args) = argv(pid) else {
         return false;
     };
+    if args.is_empty() {
+        // Mid-exec (the new program's arguments are not readable yet), or a zombie.
+        return read_stat(pid).is_some_and(|s| !matches!(s.state, 'Z' | 'X'));
+    }
     let exe = |p: u32| fs::read_link(format!("/proc/{p}/exe")).ok();
     let unexeced_fork = || {
         args.first()
