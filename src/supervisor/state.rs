@@ -115,6 +115,22 @@ pub fn from_snapshot(task: &str, snap: &SessionSnapshot) -> TaskState {
     }
 }
 
+/// The pane as it really is: tmux may not have noticed (or reaped) an ended
+/// process yet, and marks a pane dead at the pty's EOF, a moment before it has the
+/// exit status; then /proc tells whether it ended and, for a zombie, how.
+pub fn as_it_is(mut pane: PaneInfo) -> PaneInfo {
+    if pane.dead_status.is_none() && pane.dead_signal.is_none() {
+        if let Some(st) = crate::process_exit::zombie_status(pane.pane_pid) {
+            pane.dead = true;
+            pane.dead_status = st.code;
+            pane.dead_signal = st.signal;
+        } else if !pane.dead && !crate::process::pid_alive(pane.pane_pid) {
+            pane.dead = true;
+        }
+    }
+    pane
+}
+
 /// The state of a task with a window.
 pub fn from_pane(pane: &PaneInfo) -> TaskState {
     if let Some(reason) = pane.verdict.strip_prefix("failed: ") {

@@ -3,7 +3,6 @@
 use super::state::{self, TaskState};
 use crate::config::Config;
 use crate::error::Result;
-use crate::process;
 use crate::timefmt;
 use crate::tmux::SessionSnapshot;
 use actix::Message;
@@ -92,21 +91,11 @@ pub struct InspectReport {
     pub log_file: String,
 }
 
-/// A task's state, with a pane that claims to be alive checked against /proc.
+/// A task's state, with its pane checked against /proc (see `state::as_it_is`).
 fn live_state(task: &str, snap: &SessionSnapshot) -> TaskState {
-    let st = state::from_snapshot(task, snap);
-    match (&st, snap.pane(task)) {
-        (TaskState::Running { .. }, Some(p)) if !process::pid_alive(p.pane_pid) => {
-            if p.desired == "stopped" {
-                TaskState::Stopped
-            } else {
-                TaskState::Exited {
-                    code: None,
-                    signal: None,
-                }
-            }
-        }
-        _ => st,
+    match snap.pane(task) {
+        Some(pane) => state::from_pane(&state::as_it_is(pane.clone())),
+        None => state::from_snapshot(task, snap),
     }
 }
 

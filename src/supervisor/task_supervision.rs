@@ -407,21 +407,6 @@ impl TaskActor {
     }
 }
 
-/// The pane as it really is: tmux may not have noticed (or reaped) an ended process
-/// yet; then /proc tells whether it ended and, for a zombie, how.
-fn settle(mut pane: PaneInfo) -> PaneInfo {
-    if pane.dead_status.is_none() && pane.dead_signal.is_none() {
-        if let Some(st) = crate::process_exit::zombie_status(pane.pane_pid) {
-            pane.dead = true;
-            pane.dead_status = st.code;
-            pane.dead_signal = st.signal;
-        } else if !pane.dead && !crate::process::pid_alive(pane.pane_pid) {
-            pane.dead = true;
-        }
-    }
-    pane
-}
-
 impl Handler<PaneObserved> for TaskActor {
     type Result = ();
 
@@ -434,7 +419,7 @@ impl Handler<PaneObserved> for TaskActor {
             return;
         }
         let running = self.state.is_running();
-        match msg.pane.map(settle) {
+        match msg.pane.map(state::as_it_is) {
             None => {
                 if running {
                     self.generation += 1;
