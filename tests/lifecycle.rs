@@ -75,6 +75,11 @@ health_retries = 20
 [tasks.api]
 command = "date +%s%N > api.start; sleep 300"
 depends_on = ["db"]
+# Without a health check, api is ready once its process runs, which may be
+# before its first line has written api.start.
+health_check = "test -s api.start"
+health_interval = 0.2
+health_retries = 20
 [tasks.web]
 command = "date +%s%N > web.start; sleep 300"
 depends_on = ["api"]

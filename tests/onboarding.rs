@@ -119,6 +119,37 @@ fn init_writes_config_and_agent_blocks_idempotently() {
 }
 
 #[test]
+fn init_takes_a_session_name_piped_in() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let sb = Sandbox::new();
+    let init_with = |input: &str| {
+        let mut child = sb
+            .cmd(&["init"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = init_with("piped-name\n");
+    assert!(out.status.success(), "{out:?}");
+    assert!(read(sb.path("taskmux.toml")).contains("name = \"piped-name\""));
+    std::fs::remove_file(sb.path("taskmux.toml")).unwrap();
+    let out = init_with("not valid\n");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid session name"));
+    assert!(!sb.path("taskmux.toml").exists());
+}
+
+#[test]
 fn init_force_and_agents_only() {
     let sb = Sandbox::new();
     let path = fake_agents(&sb, &["gemini"]);

@@ -193,10 +193,29 @@ fn ask_name(dir: &Path, defaults: bool) -> Result<String> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     );
-    if defaults || !std::io::stdin().is_terminal() {
+    if defaults {
         return Ok(default);
     }
     let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        // Not a terminal: a name piped in (`echo web | taskmux init`) is taken;
+        // nothing there within a moment (or EOF) means the default, never a hang.
+        if !readable_soon(&stdin, 200) {
+            return Ok(default);
+        }
+        let mut line = String::new();
+        let _ = stdin.lock().read_line(&mut line);
+        let answer = line.trim();
+        if answer.is_empty() {
+            return Ok(default);
+        }
+        if !config::load::valid_name(answer) {
+            return Err(Error::usage(format!(
+                "invalid session name {answer:?} on standard input: use only letters, digits, '_' and '-'"
+            )));
+        }
+        return Ok(answer.to_string());
+    }
     loop {
         eprint!("Session name [{default}]: ");
         let _ = std::io::stderr().flush();
@@ -213,6 +232,19 @@ fn ask_name(dir: &Path, defaults: bool) -> Result<String> {
         }
         eprintln!("invalid name {answer:?}: use only letters, digits, '_' and '-'");
     }
+}
+
+/// True when `stdin` has input (or EOF) within `ms` milliseconds.
+fn readable_soon(stdin: &std::io::Stdin, ms: i32) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut fds = [libc::pollfd {
+        fd: stdin.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    // SAFETY: one valid pollfd for the duration of the call.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
+    n > 0 && fds[0].revents & (libc::POLLIN | libc::POLLHUP) != 0
 }
 
 /// A TOML basic string.
