@@ -199,9 +199,35 @@ fn a_million_lines_flood_loses_nothing() {
             .filter(|l| !text_of(l).starts_with("::taskmux::"))
             .count()
     };
-    sb.wait_for("1,000,000 lines", Duration::from_secs(120), || {
-        (count() >= 1_000_000).then_some(())
-    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut seen = 0;
+    while seen < 1_000_000 {
+        seen = count();
+        if std::time::Instant::now() > deadline {
+            let dir = sb.state_dir.join("flood/logs");
+            let files: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .flatten()
+                .map(|e| format!("{:?} {}", e.file_name(), e.metadata().unwrap().len()))
+                .collect();
+            let panes = sb.tmux(&[
+                "list-panes",
+                "-a",
+                "-F",
+                "#{pane_dead} #{pane_dead_status} #{pane_pipe}",
+            ]);
+            panic!(
+                "timed out with {seen} lines; files {files:?}; panes {}; last lines {:?}",
+                panes.stdout,
+                log_lines(&sb, "flood", "f")
+                    .iter()
+                    .rev()
+                    .take(3)
+                    .collect::<Vec<_>>()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert_eq!(count(), 1_000_000);
     let last = sb.run(&["logs", "f", "-n", "2"]).ok().stdout;
     assert!(last.contains("1000000"), "{last}");
