@@ -123,15 +123,16 @@ impl Plan {
         panes::snapshot(&self.ctx.tmux, &self.ctx.session).await
     }
 
-    /// A snapshot for reports: when a task started a moment ago is still in
-    /// taskmux's launch steps, wait for it (briefly) and snapshot again, so that
-    /// `status`/`inspect` right after `start` show the task's own process.
-    pub(super) async fn settled_snapshot(&self) -> Result<SessionSnapshot> {
+    /// A snapshot for inspecting `task`: when it was started a moment ago and its
+    /// pane process is still in taskmux's launch steps, wait for it (briefly) and
+    /// snapshot again, so `inspect` right after `start` shows the task's own
+    /// program (`pid`, `pane_current_command`).
+    pub(super) async fn settled_snapshot(&self, task: &str) -> Result<SessionSnapshot> {
         let snap = self.snapshot().await?;
         let live: Vec<(u32, String)> = self
             .cfg
-            .tasks
-            .iter()
+            .task(task)
+            .into_iter()
             .filter_map(|t| {
                 let pane = snap.pane(&t.name).filter(|p| !p.dead)?;
                 Some((pane.pane_pid, super::launch_spec::exec_simple(&t.command)))
@@ -669,7 +670,7 @@ impl Handler<GetStatus> for SessionSupervisor {
     fn handle(&mut self, _: GetStatus, ctx: &mut Context<Self>) -> Self::Result {
         let plan = self.plan(ctx.address());
         Box::pin(async move {
-            let snap = plan.settled_snapshot().await?;
+            let snap = plan.snapshot().await?;
             Ok(status::build(&plan.cfg, &snap))
         })
     }
@@ -682,7 +683,7 @@ impl Handler<Inspect> for SessionSupervisor {
         let plan = self.plan(ctx.address());
         Box::pin(async move {
             let actor = plan.actor(&msg.name)?.clone();
-            let snap = plan.settled_snapshot().await?;
+            let snap = plan.settled_snapshot(&msg.name).await?;
             let mut report = status::inspect(&plan.cfg, &snap, &msg.name);
             if report.running {
                 // `healthy` is a fresh probe, as in the original.
