@@ -75,13 +75,13 @@ impl Tmux {
 
     /// A synchronous std command for this server (for `exec`-ing `tmux attach`).
     pub fn std_command(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new("tmux");
+        let mut cmd = std::process::Command::new(program());
         cmd.args(&self.socket_args).env_remove("TMUX");
         cmd
     }
 
     fn command<S: AsRef<str>>(&self, args: &[S]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new("tmux");
+        let mut cmd = tokio::process::Command::new(program());
         // -u: without a UTF-8 locale (LANG unset, as in CI and cron) tmux prints
         // every control character of a -F format, our field separator included,
         // as `_`; -u makes it print them as they are.
@@ -95,6 +95,24 @@ impl Tmux {
             .kill_on_drop(true);
         cmd
     }
+}
+
+/// The tmux binary: found on `PATH` once per process rather than by every spawn
+/// (each spawn would otherwise try every `PATH` entry before tmux's).
+fn program() -> &'static std::ffi::OsStr {
+    static PROGRAM: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join("tmux"))
+            .find(|p| {
+                p.metadata()
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+            .map_or_else(|| "tmux".into(), |p| p.into_os_string())
+    })
 }
 
 fn socket_args() -> Vec<String> {
