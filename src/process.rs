@@ -257,16 +257,17 @@ pub fn launching(pid: u32, script: &str) -> bool {
     };
     unexeced_fork()
         || args.get(1).is_some_and(|a| a == "_exec")
-        || (script.starts_with("exec ")
-            && args.len() == 3
-            && args[1] == "-c"
-            && args[2] == script
-            && is_shell(pid))
+        || (script.starts_with("exec ") && runs_script(&args, script) && is_shell(pid))
 }
 
 /// True when `pid` is a shell running `-c script`.
 fn is_wrapper(pid: u32, script: &str) -> bool {
-    is_shell(pid) && argv(pid).is_some_and(|a| a.len() == 3 && a[1] == "-c" && a[2] == script)
+    is_shell(pid) && argv(pid).is_some_and(|a| runs_script(&a, script))
+}
+
+/// True when `args` are `PROGRAM -c script`.
+fn runs_script(args: &[String], script: &str) -> bool {
+    matches!(args, [_, flag, s] if flag == "-c" && s == script)
 }
 
 // ---------------------------------------------------------------------------

@@ -58,20 +58,17 @@ pub fn task_pid(cfg: &TaskConfig, pane_pid: u32) -> u32 {
     crate::process::task_pid(pane_pid, &exec_simple(&cfg.command))
 }
 
-/// How long a start waits for the task's process to be past taskmux's own
+/// How long `inspect` waits for a task's process to be past taskmux's own
 /// launch steps (typically a few ms).
 const SETTLE_LIMIT: Duration = Duration::from_millis(500);
 
-/// Wait until no pane process in `panes` (pane pid, wrapper script) is still in
-/// taskmux's own launch steps (`taskmux _exec`, an `exec CMD` wrapper that has not
-/// exec'd), so that what is read next describes the tasks; gives up after
-/// SETTLE_LIMIT. Returns whether it had to wait.
-pub async fn settle(panes: &[(u32, String)]) -> bool {
-    let launching = || {
-        panes
-            .iter()
-            .any(|(pid, script)| crate::process::launching(*pid, script))
-    };
+/// Wait until `cfg`'s pane process is no longer in taskmux's own launch steps
+/// (`taskmux _exec`, an `exec CMD` wrapper that has not exec'd), so that what is
+/// read next describes the task; gives up after SETTLE_LIMIT. Returns whether it
+/// had to wait.
+pub async fn settle(cfg: &TaskConfig, pane_pid: u32) -> bool {
+    let script = exec_simple(&cfg.command);
+    let launching = || crate::process::launching(pane_pid, &script);
     if !launching() {
         return false;
     }

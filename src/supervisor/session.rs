@@ -129,19 +129,12 @@ impl Plan {
     /// program (`pid`, `pane_current_command`).
     pub(super) async fn settled_snapshot(&self, task: &str) -> Result<SessionSnapshot> {
         let snap = self.snapshot().await?;
-        let live: Vec<(u32, String)> = self
-            .cfg
-            .task(task)
-            .into_iter()
-            .filter_map(|t| {
-                let pane = snap.pane(&t.name).filter(|p| !p.dead)?;
-                Some((pane.pane_pid, super::launch_spec::exec_simple(&t.command)))
-            })
-            .collect();
-        if super::launch_spec::settle(&live).await {
-            self.snapshot().await
-        } else {
-            Ok(snap)
+        let launched = self.cfg.task(task).zip(snap.pane(task).filter(|p| !p.dead));
+        match launched {
+            Some((cfg, pane)) if super::launch_spec::settle(cfg, pane.pane_pid).await => {
+                self.snapshot().await
+            }
+            _ => Ok(snap),
         }
     }
 
