@@ -684,11 +684,13 @@ mod tests {
         // Our own group and session ids read 0 when the session leader lives outside this
         // pid namespace (as in containerised CI); a process that calls setsid
         // leads a group and a session of its own that /proc shows in full.
-        let mut leader = Command::new("setsid")
-            .args(["sleep", "30"])
-            .spawn()
-            .expect("setsid sleep");
-        let lpid = leader.id();
+        let leader = Guard(
+            Command::new("setsid")
+                .args(["sleep", "30"])
+                .spawn()
+                .expect("setsid sleep"),
+        );
+        let lpid = leader.0.id();
         let deadline = Instant::now() + Duration::from_secs(5);
         while sid_of(lpid) != Some(lpid) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
@@ -696,8 +698,7 @@ mod tests {
         let members = session_processes(lpid);
         assert_eq!(pgid_of(lpid), Some(lpid));
         assert!(group_alive(lpid));
-        let _ = leader.kill();
-        let _ = leader.wait();
+        drop(leader);
         assert!(members.contains(&lpid), "session {lpid} lists {members:?}");
         assert!(session_processes(0).is_empty());
         assert!(!signal_pid(me, Signal::SIGTERM), "must never signal itself");
