@@ -2,7 +2,8 @@
 //! a running daemon so its view stays true and subscribers see every change.
 
 use crate::daemon::record::DaemonRecord;
-use crate::error::{Error, Result, EXIT_FAILED, EXIT_USAGE};
+use crate::error::{Error, Result};
+use crate::protocol::{envelope, Request};
 use serde_json::{json, Value};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -13,7 +14,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Send one request to the session's daemon. None: no daemon is running (or it
 /// could not be reached before the request was sent) — do the work locally.
-pub fn via_daemon(session: &str, command: &str, params: Value) -> Option<Result<Value>> {
+pub fn via_daemon(session: &str, request: &Request) -> Option<Result<Value>> {
     let rec = DaemonRecord::running(session)?;
     let mut ws = match connect(&rec) {
         Ok(ws) => ws,
@@ -25,7 +26,7 @@ pub fn via_daemon(session: &str, command: &str, params: Value) -> Option<Result<
             return None;
         }
     };
-    Some(exchange(&mut ws, command, params))
+    Some(exchange(&mut ws, request))
 }
 
 type Ws = tungstenite::WebSocket<TcpStream>;
@@ -51,9 +52,11 @@ fn connect(rec: &DaemonRecord) -> std::result::Result<Ws, String> {
     Ok(ws)
 }
 
-fn exchange(ws: &mut Ws, command: &str, params: Value) -> Result<Value> {
+fn exchange(ws: &mut Ws, request: &Request) -> Result<Value> {
     let lost = |e: tungstenite::Error| Error::failed(format!("lost the daemon connection: {e}"));
-    let req = json!({"id": 1, "command": command, "params": params});
+    let mut req = serde_json::to_value(request)
+        .map_err(|e| Error::failed(format!("internal error: cannot encode request ({e})")))?;
+    req["id"] = json!(1);
     ws.send(Message::Text(req.to_string())).map_err(lost)?;
     loop {
         let text = match ws.read().map_err(lost)? {
@@ -68,66 +71,6 @@ fn exchange(ws: &mut Ws, command: &str, params: Value) -> Result<Value> {
             continue;
         }
         let _ = ws.close(None);
-        return answer(v);
-    }
-}
-
-/// Turn a response into the result value or the error it carries.
-pub fn answer(mut v: Value) -> Result<Value> {
-    if v["ok"] == true {
-        return Ok(v["result"].take());
-    }
-    let code = v["error"]["code"].as_str().unwrap_or("failed");
-    let message = v["error"]["message"]
-        .as_str()
-        .unwrap_or("the daemon answered an error")
-        .to_string();
-    let (code, exit) = static_code(code);
-    Err(Error::new(code, message, exit))
-}
-
-/// Error codes as the static strings of [`Error`], with their exit codes.
-fn static_code(code: &str) -> (&'static str, i32) {
-    const USAGE: &[&str] = &[
-        "unknown_task",
-        "bad_usage",
-        "invalid_config",
-        "missing_param",
-        "bad_request",
-        "unknown_command",
-    ];
-    const FAILED: &[&str] = &[
-        "failed",
-        "tmux_error",
-        "io_error",
-        "hook_failed",
-        "rate_limited",
-        "busy",
-    ];
-    if let Some(c) = USAGE.iter().find(|c| **c == code) {
-        return (c, EXIT_USAGE);
-    }
-    if let Some(c) = FAILED.iter().find(|c| **c == code) {
-        return (c, EXIT_FAILED);
-    }
-    ("failed", EXIT_FAILED)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers() {
-        let ok = answer(json!({"id":1,"ok":true,"command":"kill","result":{"task":"a"}})).unwrap();
-        assert_eq!(ok["task"], "a");
-        let e = answer(json!({"ok":false,"error":{"code":"unknown_task","message":"nope"}}))
-            .unwrap_err();
-        assert_eq!(
-            (e.code, e.exit_code, e.message.as_str()),
-            ("unknown_task", 2, "nope")
-        );
-        let e = answer(json!({"ok":false,"error":{"code":"weird","message":"m"}})).unwrap_err();
-        assert_eq!((e.code, e.exit_code), ("failed", 1));
+        return envelope::answer(v);
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::config::model::Hooks;
-use crate::error::{Error, EXIT_FAILED};
+use crate::error::Error;
 use crate::probe::fmt_duration;
 use crate::process::{self, ShellOutcome};
 
@@ -106,22 +106,19 @@ pub async fn run_hook(run: HookRun<'_>) -> Result<String, Error> {
             Ok(res.output)
         }
         ShellOutcome::Exited(code) => Err(Error::new(
-            "hook_failed",
+            crate::error::ErrorCode::HookFailed,
             with_output(format!("{what} failed with exit code {code}")),
-            EXIT_FAILED,
         )),
         ShellOutcome::TimedOut => Err(Error::new(
-            "hook_failed",
+            crate::error::ErrorCode::HookFailed,
             with_output(format!(
                 "{what} timed out after {}",
                 fmt_duration(run.timeout)
             )),
-            EXIT_FAILED,
         )),
         ShellOutcome::SpawnFailed(e) => Err(Error::new(
-            "hook_failed",
+            crate::error::ErrorCode::HookFailed,
             format!("{what} could not run: {e}"),
-            EXIT_FAILED,
         )),
     }
 }
@@ -167,7 +164,7 @@ mod tests {
         ))
         .await
         .unwrap_err();
-        assert_eq!(err.code, "hook_failed");
+        assert_eq!(err.code, crate::error::ErrorCode::HookFailed);
         assert_eq!(err.exit_code, 1);
         assert!(
             err.message
@@ -196,7 +193,7 @@ mod tests {
         let t = Instant::now();
         let err = run_hook(run).await.unwrap_err();
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
-        assert_eq!(err.code, "hook_failed");
+        assert_eq!(err.code, crate::error::ErrorCode::HookFailed);
         assert!(
             err.message.contains("timed out after 200ms"),
             "{}",

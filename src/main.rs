@@ -1,30 +1,7 @@
 //! taskmux: a tmux-based task supervisor for development stacks.
 
-mod agents;
-mod api;
-mod cli;
-mod client;
-mod commands;
-mod config;
-mod daemon;
-mod error;
-mod exec_env;
-mod graph;
-mod hooks;
-mod logs;
-mod output;
-mod paths;
-mod probe;
-mod process;
-mod process_exit;
-mod spinner;
-mod suggest;
-mod supervisor;
-mod timefmt;
-mod tmux;
-mod watch;
-
 use clap::Parser;
+use taskmux::{cli, commands, error, logs, output};
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();

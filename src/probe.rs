@@ -89,7 +89,7 @@ pub fn spec_for(task: &TaskConfig, shell: &str, alive: bool) -> ProbeSpec {
 }
 
 /// The result of one probe.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ProbeResult {
     pub healthy: bool,
     /// "http" | "shell" | "tcp" | "process".
@@ -97,6 +97,7 @@ pub struct ProbeResult {
     /// "HTTP 200", "exit 0", "connection refused", "timed out after 5s", …
     pub detail: String,
     /// Serialized as `elapsed_ms`.
+    #[schemars(with = "u64")]
     #[serde(
         rename = "elapsed_ms",
         serialize_with = "ser_ms",

@@ -421,6 +421,90 @@ fn origins_tokens_frames_and_floods() {
     assert_eq!(info["session"], "dapi");
 }
 
+/// One plain HTTP GET; the body as JSON.
+fn http_get_json(port: u16, path: &str) -> Value {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// The schema the daemon serves at GET /schema and docs/websocket-api.md's command
+/// table name the same commands with the same params, so the doc cannot drift.
+#[test]
+fn api_schema_matches_the_docs() {
+    let sb = Sandbox::new();
+    sb.config(CONFIG);
+    let d = Daemon::start(&sb);
+    let schema = http_get_json(d.port, "/schema");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/websocket-api.md"
+    ))
+    .unwrap();
+    // The rows of the command table: | `name` | params | result |
+    let rows: Vec<(String, String)> = doc
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            (cells.len() == 5 && name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .then(|| (name.to_string(), cells[2].to_string()))
+        })
+        .collect();
+    let resolve = |v: &Value| -> Value {
+        match v["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+            Some(name) => schema["$defs"][name].clone(),
+            None => v.clone(),
+        }
+    };
+    let mut commands = Vec::new();
+    let requests = resolve(&schema["requests"]);
+    for variant in requests["oneOf"].as_array().expect("requests.oneOf") {
+        let variant = resolve(variant);
+        let name = variant["properties"]["command"]["const"]
+            .as_str()
+            .expect("command const")
+            .to_string();
+        let params = resolve(&variant["properties"]["params"]);
+        let (_, cell) = rows
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("docs/websocket-api.md has no row for '{name}'"));
+        for param in params["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|p| p.0)
+        {
+            assert!(
+                cell.contains(&format!("`{param}`")),
+                "the doc row of '{name}' does not name params.{param}: {cell}"
+            );
+        }
+        assert!(
+            schema["results"].get(&name).is_some(),
+            "no result schema for {name}"
+        );
+        commands.push(name);
+    }
+    for (name, _) in &rows {
+        assert!(
+            commands.contains(name),
+            "the doc lists '{name}', the API does not"
+        );
+    }
+    assert_eq!(commands.len(), 10, "{commands:?}");
+}
+
 #[test]
 fn one_daemon_per_session_stale_record_and_daemon_stop() {
     let sb = Sandbox::new();

@@ -1,22 +1,14 @@
 //! The API's view of task logs: `logs` queries and live log lines for subscribers.
 //! Thin adapters over `crate::logs` (the files written by the log sink).
 
-use super::ws::FollowedLines;
+use super::ws::messages::FollowedLines;
 use crate::error::Result;
+use crate::protocol::ApiLogLine;
 use actix::Recipient;
 use chrono::{DateTime, Utc};
 use regex::Regex;
-use serde::Serialize;
 use std::time::Duration;
 use tokio::task::JoinHandle;
-
-/// One log line as the API sends it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ApiLogLine {
-    pub task: String,
-    pub ts: String,
-    pub line: String,
-}
 
 /// The last `lines` lines of `tasks` (matching `grep`, not before `since`),
 /// interleaved by timestamp.
@@ -34,16 +26,6 @@ pub fn query(
         .into_iter()
         .map(ApiLogLine::from)
         .collect())
-}
-
-impl From<crate::logs::LogLine> for ApiLogLine {
-    fn from(l: crate::logs::LogLine) -> Self {
-        ApiLogLine {
-            task: l.task,
-            ts: l.ts,
-            line: l.text,
-        }
-    }
 }
 
 /// How often followed logs are polled.

@@ -3,13 +3,13 @@
 //! * server.rs   — actix-web app: `GET /` and `/health` JSON, WebSocket handshake
 //!   checks (Origin, token / same-user peer, connection cap);
 //! * ws.rs       — one WsSession actor per connection;
-//! * protocol.rs — request parsing, command dispatch, response envelopes;
+//! * dispatch.rs — runs a typed `protocol::Request` against the supervisor;
 //! * peer.rs     — the peer's uid from /proc/net/tcp{,6};
-//! * logs_bridge.rs — logs queries and followers (placeholder until logs merges).
+//! * logs_bridge.rs — logs queries and live followers for subscribers.
 
+pub mod dispatch;
 pub mod logs_bridge;
 pub mod peer;
-pub mod protocol;
 pub mod server;
 pub mod ws;
 
@@ -147,7 +147,7 @@ impl ApiState {
         let generation = self.status_gen.load(Ordering::Acquire);
         let report = self.supervisor.send(GetStatus).await;
         self.refreshing.store(false, Ordering::Release);
-        let report = report.map_err(protocol::mailbox)??;
+        let report = report??;
         let value = serde_json::to_value(report).unwrap_or(Value::Null);
         let raw: Arc<str> = value.to_string().into();
         let mut cache = self.status_cache.lock().unwrap_or_else(|e| e.into_inner());

@@ -124,12 +124,17 @@ async fn health(state: web::Data<ApiState>) -> HttpResponse {
     HttpResponse::Ok().json(state.info())
 }
 
+/// `GET /schema`: the JSON Schema of every request and result.
+async fn schema() -> HttpResponse {
+    HttpResponse::Ok().json(crate::protocol::schema::document())
+}
+
 async fn not_found(req: HttpRequest) -> HttpResponse {
     refuse(
         actix_web::http::StatusCode::NOT_FOUND,
         "not_found",
         format!(
-            "no such endpoint {}; try GET / or a WebSocket on /",
+            "no such endpoint {}; try GET /, GET /schema or a WebSocket on /",
             req.path()
         ),
     )
@@ -149,6 +154,7 @@ pub fn bind(
             .route("/", web::get().to(root))
             .route("/ws", web::get().to(root))
             .route("/health", web::get().to(health))
+            .route("/schema", web::get().to(schema))
             .default_service(web::to(not_found))
     })
     .workers(2)

@@ -38,7 +38,7 @@ pub fn add(explicit: Option<&Path>, a: AddArgs, json_mode: bool) -> Result<i32> 
 fn config_or_new(explicit: Option<&Path>) -> Result<(std::path::PathBuf, bool)> {
     match config::find_config(explicit) {
         Ok(path) => Ok((path, false)),
-        Err(e) if e.code == "no_config" => {
+        Err(e) if e.code == crate::error::ErrorCode::NoConfig => {
             let path = match explicit {
                 Some(p) => p.to_path_buf(),
                 None => std::env::current_dir()
@@ -64,18 +64,17 @@ fn config_or_new(explicit: Option<&Path>) -> Result<(std::path::PathBuf, bool)> 
 pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<i32> {
     let path = config::find_config(explicit)?;
     let cfg = config::load(&path)?;
-    super::check_names(&cfg, std::slice::from_ref(&name))?;
+    cfg.check_names(std::slice::from_ref(&name))?;
     let dependents = crate::graph::dependents(&cfg, &name);
     if !dependents.is_empty() {
         return Err(crate::error::Error::new(
-            "has_dependents",
+            crate::error::ErrorCode::HasDependents,
             format!(
                 "cannot remove '{name}': {} depend{} on it (remove or edit {} first)",
                 dependents.join(", "),
                 if dependents.len() == 1 { "s" } else { "" },
                 if dependents.len() == 1 { "it" } else { "them" }
             ),
-            crate::error::EXIT_USAGE,
         ));
     }
     let snap_running = {

@@ -1,6 +1,5 @@
 //! start, stop, restart, kill.
 
-use super::check_names;
 use super::runtime::ask;
 use crate::config::Config;
 use crate::error::Result;
@@ -9,7 +8,7 @@ use crate::supervisor::session_messages::*;
 use std::fmt::Write;
 
 pub fn start(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
-    check_names(cfg, &names)?;
+    cfg.check_names(&names)?;
     let report = crate::spinner::while_running("starting", || ask(cfg, StartTasks { names }))?;
     let ok = report.failed.is_empty();
     if !json {
@@ -72,7 +71,7 @@ fn start_text(r: &StartReport) -> String {
 }
 
 pub fn stop(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
-    check_names(cfg, &names)?;
+    cfg.check_names(&names)?;
     let end_session = names.is_empty();
     let report =
         crate::spinner::while_running("stopping", || ask(cfg, StopTasks { names, end_session }))?;
@@ -112,7 +111,7 @@ fn stop_text(r: &StopReport) -> String {
 }
 
 pub fn restart(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
-    check_names(cfg, &names)?;
+    cfg.check_names(&names)?;
     let report = crate::spinner::while_running("restarting", || ask(cfg, RestartTasks { names }))?;
     let ok = report.start.failed.is_empty() && report.stop.failed.is_empty();
     if !json {
@@ -130,7 +129,7 @@ pub fn restart(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
 }
 
 pub fn kill(cfg: &Config, name: String, json: bool) -> Result<i32> {
-    check_names(cfg, std::slice::from_ref(&name))?;
+    cfg.check_names(std::slice::from_ref(&name))?;
     let report = ask(cfg, KillTask { name })?;
     emit(json, true, &report, || {
         match (report.was_running, report.window_destroyed) {

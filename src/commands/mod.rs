@@ -55,13 +55,3 @@ pub fn load(explicit: &Option<std::path::PathBuf>) -> Result<Config> {
     let path = config::find_config(explicit.as_deref())?;
     config::load(&path)
 }
-
-/// Check that every name is a task of the config (unknown → exit 2, did-you-mean).
-pub fn check_names(cfg: &Config, names: &[String]) -> Result<()> {
-    for name in names {
-        if cfg.task(name).is_none() {
-            return Err(crate::error::Error::unknown_task(name, &cfg.task_names()));
-        }
-    }
-    Ok(())
-}

@@ -1,6 +1,5 @@
 //! status, inspect, health.
 
-use super::check_names;
 use super::runtime::ask;
 use crate::config::Config;
 use crate::error::Result;
@@ -62,7 +61,7 @@ pub fn status(cfg: &Config, json: bool) -> Result<i32> {
 
 /// `inspect` always prints JSON (like the original).
 pub fn inspect(cfg: &Config, name: String) -> Result<i32> {
-    check_names(cfg, std::slice::from_ref(&name))?;
+    cfg.check_names(std::slice::from_ref(&name))?;
     let report = ask(cfg, Inspect { name })?;
     emit(true, true, &report, String::new);
     Ok(0)

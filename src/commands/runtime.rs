@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::process;
+use crate::protocol::{Request, StopParams, TaskParam, TaskSelection};
 use crate::supervisor::session_messages::{
     CheckHealth, KillTask, RestartTasks, StartTasks, StopTasks,
 };
@@ -13,7 +14,6 @@ use crate::supervisor::{SessionSupervisor, TaskContext};
 use crate::tmux::Tmux;
 use actix::prelude::*;
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
 
 /// The task context for a session started from this process.
 pub fn task_context(cfg: &Config) -> TaskContext {
@@ -45,36 +45,38 @@ fn own_exe() -> std::path::PathBuf {
 
 /// How a supervisor message travels to a running daemon.
 pub trait Remote {
-    /// The WebSocket command and params; None: always answered in-process.
-    fn remote(&self) -> Option<(&'static str, Value)> {
+    /// The API request; None: always answered in-process.
+    fn remote(&self) -> Option<Request> {
         None
     }
 }
 
 impl Remote for StartTasks {
-    fn remote(&self) -> Option<(&'static str, Value)> {
-        Some(("start", json!({ "tasks": self.names })))
+    fn remote(&self) -> Option<Request> {
+        Some(Request::Start(TaskSelection::of(self.names.clone())))
     }
 }
 
 impl Remote for StopTasks {
-    fn remote(&self) -> Option<(&'static str, Value)> {
-        Some((
-            "stop",
-            json!({ "tasks": self.names, "end_session": self.end_session }),
-        ))
+    fn remote(&self) -> Option<Request> {
+        Some(Request::Stop(StopParams {
+            selection: TaskSelection::of(self.names.clone()),
+            end_session: Some(self.end_session),
+        }))
     }
 }
 
 impl Remote for RestartTasks {
-    fn remote(&self) -> Option<(&'static str, Value)> {
-        Some(("restart", json!({ "tasks": self.names })))
+    fn remote(&self) -> Option<Request> {
+        Some(Request::Restart(TaskSelection::of(self.names.clone())))
     }
 }
 
 impl Remote for KillTask {
-    fn remote(&self) -> Option<(&'static str, Value)> {
-        Some(("kill", json!({ "task": self.name })))
+    fn remote(&self) -> Option<Request> {
+        Some(Request::Kill(TaskParam {
+            task: self.name.clone(),
+        }))
     }
 }
 
@@ -91,8 +93,8 @@ where
     T: DeserializeOwned + Send + 'static,
     SessionSupervisor: Handler<M>,
 {
-    if let Some((command, params)) = msg.remote() {
-        if let Some(answer) = crate::client::via_daemon(&cfg.name, command, params) {
+    if let Some(request) = msg.remote() {
+        if let Some(answer) = crate::client::via_daemon(&cfg.name, &request) {
             return serde_json::from_value(answer?).map_err(|e| {
                 Error::failed(format!("internal error: unexpected daemon answer ({e})"))
             });
@@ -103,8 +105,6 @@ where
     system.block_on(async move {
         let ctx = task_context(&cfg);
         let supervisor = SessionSupervisor::new(cfg, ctx).start();
-        supervisor.send(msg).await.map_err(|e| {
-            crate::error::Error::failed(format!("internal error: supervisor unavailable ({e})"))
-        })?
+        supervisor.send(msg).await?
     })
 }

@@ -75,7 +75,7 @@ pub fn watch(cfg: Config, json: bool) -> Result<i32> {
 /// only, and at most the last `lines` of them.
 pub fn events(cfg: &Config, args: crate::cli::EventsArgs, json: bool) -> Result<i32> {
     let crate::cli::EventsArgs { task, since, lines } = args;
-    super::check_names(cfg, task.as_slice())?;
+    cfg.check_names(task.as_slice())?;
     let cutoff = since
         .as_deref()
         .map(crate::logs::read::parse_when)

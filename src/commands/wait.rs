@@ -1,6 +1,5 @@
 //! wait: block until tasks are healthy; fail fast when one is dead.
 
-use super::check_names;
 use super::runtime::task_context;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -49,7 +48,7 @@ struct WaitReport {
 }
 
 pub fn wait(cfg: &Config, names: Vec<String>, timeout: &str, json: bool) -> Result<i32> {
-    check_names(cfg, &names)?;
+    cfg.check_names(&names)?;
     let timeout = crate::config::load::parse_duration(timeout).ok_or_else(|| {
         Error::usage(format!(
             "invalid --timeout {timeout:?}: use seconds (30) or a duration like 500ms, 1m30s"

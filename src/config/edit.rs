@@ -5,7 +5,7 @@
 //! written, and written atomically (temp file in the same directory + rename).
 
 use crate::config::load;
-use crate::error::{Error, Result, EXIT_USAGE};
+use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table};
@@ -173,15 +173,13 @@ pub fn remove_task(path: &Path, name: &str) -> Result<()> {
     if !dependents.is_empty() {
         let quoted: Vec<String> = dependents.iter().map(|d| format!("'{d}'")).collect();
         return Err(Error::new(
-            "has_dependents",
+            crate::error::ErrorCode::HasDependents,
             format!(
                 "cannot remove task '{name}': {} depend{} on it; remove {} or edit depends_on first",
                 quoted.join(", "),
                 if dependents.len() == 1 { "s" } else { "" },
                 if dependents.len() == 1 { "it" } else { "them" },
-            ),
-            EXIT_USAGE,
-        ));
+            )));
     }
     tasks.remove(name);
     write_atomic(path, &ensure_trailing_newline(doc.to_string()))
@@ -189,9 +187,8 @@ pub fn remove_task(path: &Path, name: &str) -> Result<()> {
 
 fn exists(name: &str) -> Error {
     Error::new(
-        "task_exists",
+        crate::error::ErrorCode::TaskExists,
         format!("task '{name}' already exists; use --force to replace it"),
-        EXIT_USAGE,
     )
 }
 
@@ -199,12 +196,11 @@ fn read(path: &Path) -> Result<String> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::new(
-            "no_config",
+            crate::error::ErrorCode::NoConfig,
             format!(
                 "config file {} not found; run `taskmux init` to create one",
                 path.display()
             ),
-            EXIT_USAGE,
         )),
         Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
     }
@@ -396,7 +392,7 @@ before_start = "make"
     fn refuses_existing_unless_forced() {
         let (_d, path) = setup(COMMENTED);
         let e = add_task(&path, &NewTask::new("db", "mysqld"), false).unwrap_err();
-        assert_eq!(e.code, "task_exists");
+        assert_eq!(e.code, crate::error::ErrorCode::TaskExists);
         assert_eq!(e.exit_code, EXIT_USAGE);
         assert!(e.message.contains("--force"), "{}", e.message);
         assert_eq!(read(&path), COMMENTED);
@@ -457,7 +453,7 @@ before_start = "make"
     fn refuses_removing_a_dependency() {
         let (_d, path) = setup(COMMENTED);
         let e = remove_task(&path, "db").unwrap_err();
-        assert_eq!(e.code, "has_dependents");
+        assert_eq!(e.code, crate::error::ErrorCode::HasDependents);
         assert_eq!(e.exit_code, EXIT_USAGE);
         assert!(e.message.contains("'api'"), "{}", e.message);
         assert_eq!(read(&path), COMMENTED);
@@ -467,7 +463,7 @@ before_start = "make"
     fn remove_unknown_task() {
         let (_d, path) = setup(COMMENTED);
         let e = remove_task(&path, "dbb").unwrap_err();
-        assert_eq!(e.code, "unknown_task");
+        assert_eq!(e.code, crate::error::ErrorCode::UnknownTask);
         assert_eq!(e.exit_code, EXIT_USAGE);
         assert!(e.message.contains("did you mean 'db'"), "{}", e.message);
     }
@@ -510,7 +506,7 @@ before_start = "make"
         assert!(after.contains("new = { command = \"n\" }"), "{after}");
         assert_eq!(load::load(&path).unwrap().task_names(), vec!["web", "new"]);
         let e = add_task(&path, &NewTask::new("web", "n"), false).unwrap_err();
-        assert_eq!(e.code, "task_exists");
+        assert_eq!(e.code, crate::error::ErrorCode::TaskExists);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! walked by hand so that every error can say `path:line:column`.
 
 use crate::config::model::*;
-use crate::error::{Error, Result, EXIT_USAGE};
+use crate::error::{Error, Result};
 use crate::suggest;
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -70,9 +70,8 @@ pub fn find_config(explicit: Option<&Path>) -> Result<PathBuf> {
             return Ok(abs);
         }
         return Err(Error::new(
-            "no_config",
+            crate::error::ErrorCode::NoConfig,
             format!("config file {} not found", p.display()),
-            EXIT_USAGE,
         ));
     }
     find_config_from(&cwd)
@@ -87,13 +86,11 @@ pub fn find_config_from(start: &Path) -> Result<PathBuf> {
         }
     }
     Err(Error::new(
-        "no_config",
+            crate::error::ErrorCode::NoConfig,
         format!(
             "no {CONFIG_FILE} found in {} or any parent directory; run `taskmux init` to create one, or pass --config PATH",
             start.display()
-        ),
-        EXIT_USAGE,
-    ))
+        )))
 }
 
 /// Load and validate the config file at `path`.
@@ -102,9 +99,8 @@ pub fn load(path: &Path) -> Result<Config> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::new(
-                "no_config",
+                crate::error::ErrorCode::NoConfig,
                 format!("config file {} not found", path.display()),
-                EXIT_USAGE,
             ))
         }
         Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
@@ -837,7 +833,12 @@ mod tests {
     fn bad(text: &str) -> String {
         let e = parse(text, Path::new(P)).expect_err("config should be rejected");
         assert_eq!(e.exit_code, EXIT_USAGE, "{}", e.message);
-        assert_eq!(e.code, "invalid_config", "{}", e.message);
+        assert_eq!(
+            e.code,
+            crate::error::ErrorCode::InvalidConfig,
+            "{}",
+            e.message
+        );
         e.message
     }
 
@@ -1333,7 +1334,7 @@ depends_on = ["a"]
         let empty = tempfile::tempdir().unwrap();
         // Only meaningful if no ancestor of the temp dir has a taskmux.toml.
         if let Err(e) = find_config_from(empty.path()) {
-            assert_eq!(e.code, "no_config");
+            assert_eq!(e.code, crate::error::ErrorCode::NoConfig);
             assert_eq!(e.exit_code, EXIT_USAGE);
             assert!(e.message.contains("taskmux init"), "{}", e.message);
             assert!(e.message.contains("--config"), "{}", e.message);

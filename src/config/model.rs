@@ -148,6 +148,15 @@ impl Config {
     pub fn task_names(&self) -> Vec<&str> {
         self.tasks.iter().map(|t| t.name.as_str()).collect()
     }
+
+    /// Every name is a task of this config; else the first that is not, with a
+    /// did-you-mean.
+    pub fn check_names(&self, names: &[String]) -> crate::error::Result<()> {
+        match names.iter().find(|n| self.task(n).is_none()) {
+            Some(name) => Err(crate::error::Error::unknown_task(name, &self.task_names())),
+            None => Ok(()),
+        }
+    }
 }
 
 impl TaskConfig {

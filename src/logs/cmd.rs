@@ -334,7 +334,10 @@ mod tests {
             ..Default::default()
         };
         let e = run_logs_in(&c, &logs, &args, false).unwrap_err();
-        assert_eq!((e.code, e.exit_code), ("unknown_task", 2));
+        assert_eq!(
+            (e.code, e.exit_code),
+            (crate::error::ErrorCode::UnknownTask, 2)
+        );
         std::fs::create_dir_all(&logs).unwrap();
         std::fs::write(logs.join("api.log"), "2026-01-01T00:00:00.000Z a\n").unwrap();
         let args = LogsArgs {

@@ -269,7 +269,7 @@ impl Plan {
             let launched = match actor.send(Launch { pane }).await.map_err(mailbox)? {
                 Ok(l) => l,
                 // Started meanwhile by someone else (the daemon's own start, a client).
-                Err(e) if e.code == super::task::ALREADY_RUNNING => {
+                Err(e) if e.code == crate::error::ErrorCode::AlreadyRunning => {
                     return Ok(Outcome::AlreadyRunning(Ok(())))
                 }
                 Err(e) => return Err(e),

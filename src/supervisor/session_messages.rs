@@ -15,7 +15,7 @@ pub struct StartTasks {
 }
 
 /// What a start did, task by task.
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct StartReport {
     pub session: String,
     pub session_created: bool,
@@ -27,14 +27,14 @@ pub struct StartReport {
 }
 
 /// A task that was not started, and why.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Skip {
     pub task: String,
     pub reason: String,
 }
 
 /// A task whose action failed, and the error.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct TaskError {
     pub task: String,
     pub code: String,
@@ -51,7 +51,7 @@ pub struct StopTasks {
 }
 
 /// What a stop did.
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct StopReport {
     pub session: String,
     pub stopped: Vec<Stopped>,
@@ -67,7 +67,7 @@ pub struct RestartTasks {
 }
 
 /// What a restart did.
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct RestartReport {
     pub stop: StopReport,
     pub start: StartReport,
@@ -81,7 +81,7 @@ pub struct KillTask {
 }
 
 /// What a kill did.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct KillReport {
     pub task: String,
     pub was_running: bool,
@@ -94,7 +94,7 @@ pub struct KillReport {
 pub struct CheckHealth;
 
 /// One task's probe result.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct HealthRow {
     pub task: String,
     pub state: String,
@@ -104,7 +104,7 @@ pub struct HealthRow {
 }
 
 /// The health table.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct HealthReport {
     pub session: String,
     pub tasks: Vec<HealthRow>,

@@ -4,7 +4,7 @@ use crate::tmux::panes::{PaneInfo, SessionSnapshot};
 use serde::Serialize;
 
 /// What is known of a task's health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "health", content = "reason")]
 pub enum Health {
     /// No probe result for the current run.
@@ -14,7 +14,7 @@ pub enum Health {
 }
 
 /// The life of a task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum TaskState {
     /// Never started in this session (no window).

@@ -21,7 +21,7 @@ pub struct Inspect {
 }
 
 /// The answer to `status`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct StatusReport {
     pub session: String,
     /// True when the tmux session exists.
@@ -31,7 +31,7 @@ pub struct StatusReport {
 }
 
 /// One row of `status`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct StatusRow {
     pub name: String,
     /// running, healthy, unhealthy, stopped, exited (code N), skipped, failed …
@@ -57,7 +57,7 @@ pub struct StatusRow {
 }
 
 /// The answer to `inspect`: the original's fields plus ours.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct InspectReport {
     pub name: String,
     pub session: String,

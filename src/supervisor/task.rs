@@ -369,9 +369,6 @@ async fn await_ready(
     }
 }
 
-/// Error code of a launch refused because the task already runs (or is being started).
-pub const ALREADY_RUNNING: &str = "already_running";
-
 impl Handler<Launch> for TaskActor {
     /// Atomic: launches, stops and kills of one task never overlap (two starts racing,
     /// e.g. the daemon's own and a client's, would create two windows).
@@ -381,9 +378,8 @@ impl Handler<Launch> for TaskActor {
         let tracked_alive = self.pane_pid.is_some_and(process::pid_alive);
         if matches!(self.state, TaskState::Starting) || (self.state.is_running() && tracked_alive) {
             let err = Error::new(
-                ALREADY_RUNNING,
+                crate::error::ErrorCode::AlreadyRunning,
                 format!("task '{}' is already running", self.cfg.name),
-                crate::error::EXIT_FAILED,
             );
             return AtomicResponse::new(Box::pin(actix::fut::ready(Err(err))));
         }

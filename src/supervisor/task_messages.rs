@@ -16,7 +16,7 @@ pub struct Launch {
 }
 
 /// What a launch did.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Launched {
     pub task: String,
     pub pid: u32,
@@ -45,7 +45,7 @@ pub struct Stop {
 }
 
 /// How a stop ended.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Stopped {
     pub task: String,
     /// False when the task was not running.

@@ -2,14 +2,19 @@
 //! requests run concurrently as futures; responses echo `id`; subscribed events
 //! and log lines are pushed as they come.
 
-use super::logs_bridge::{self, ApiLogLine};
-use super::protocol::{self, ApiError, Request};
+pub mod messages;
+
+use super::logs_bridge;
 use super::ApiState;
+use crate::error::{Error, ErrorCode};
+use crate::protocol::envelope::{self, Envelope};
+use crate::protocol::{Request, SubscribeParams, SubscribeResult, UnsubscribeResult};
 use crate::supervisor::daemon_messages::{Subscribe, Unsubscribe};
 use crate::supervisor::events::Event;
 use actix::prelude::*;
 use actix_web::web;
 use actix_web_actors::ws;
+use messages::FollowedLines;
 use serde_json::json;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -92,41 +97,44 @@ impl WsSession {
 
     fn on_text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if !self.admit() {
-            let err = ApiError::new("rate_limited", "too many requests; slow down");
-            return self.strike(ctx, protocol::error_response(None, None, &err));
+            let err = Error::new(ErrorCode::RateLimited, "too many requests; slow down");
+            return self.strike(ctx, envelope::error_response(None, None, &err));
         }
-        let req = match protocol::parse(text) {
-            Ok(r) => r,
-            Err(reply) => return self.strike(ctx, reply),
+        let env = match envelope::parse(text) {
+            Ok(env) => env,
+            Err(rejected) => return self.strike(ctx, rejected.response()),
         };
-        match req.command.as_str() {
-            "status" => {
+        match &env.request {
+            Request::Status(_) => {
                 // Fast path: answer from a recent snapshot without a round trip.
                 if let Some(raw) = self.state.clone().into_inner().status_now() {
-                    return ctx.text(protocol::ok_raw_response(req.id.as_ref(), "status", &raw));
+                    return ctx.text(envelope::ok_raw_response(env.id.as_ref(), "status", &raw));
                 }
-                self.spawn_request(req, ctx);
+                self.spawn_request(env, ctx);
             }
-            "subscribe" => self.subscribe(req, ctx),
-            "unsubscribe" => self.unsubscribe(req, ctx),
-            _ => self.spawn_request(req, ctx),
+            Request::Subscribe(p) => {
+                let p = p.clone();
+                self.subscribe(env, p, ctx)
+            }
+            Request::Unsubscribe(_) => self.unsubscribe(env, ctx),
+            _ => self.spawn_request(env, ctx),
         }
     }
 
     /// Run a request as a future of this connection; its response goes out when done.
-    fn spawn_request(&mut self, req: Request, ctx: &mut ws::WebsocketContext<Self>) {
+    fn spawn_request(&mut self, env: Envelope, ctx: &mut ws::WebsocketContext<Self>) {
         if self.inflight >= MAX_INFLIGHT {
-            let err = ApiError::new(
-                "busy",
+            let err = Error::new(
+                ErrorCode::Busy,
                 format!("{MAX_INFLIGHT} requests of this connection are in progress"),
             );
-            return self.strike(ctx, protocol::respond(&req, Err(err)));
+            return self.strike(ctx, envelope::respond(&env, Err(err)));
         }
         self.inflight += 1;
         let state = self.state.clone().into_inner();
         let fut = async move {
-            let result = protocol::execute(state, &req).await;
-            protocol::respond(&req, result)
+            let result = super::dispatch::execute(state, &env.request).await;
+            envelope::respond(&env, result)
         };
         ctx.spawn(fut.into_actor(self).map(|reply, act, ctx| {
             act.inflight -= 1;
@@ -134,20 +142,23 @@ impl WsSession {
         }));
     }
 
-    fn subscribe(&mut self, req: Request, ctx: &mut ws::WebsocketContext<Self>) {
-        let parsed = (|| -> Result<_, ApiError> {
-            let events = protocol::opt_bool(&req.params, "events")?.unwrap_or(true);
-            let logs = protocol::opt_strings(&req.params, "logs")?;
-            if let Some(l) = &logs {
-                protocol::check_tasks(&self.state, l)?;
+    fn subscribe(
+        &mut self,
+        req: Envelope,
+        params: SubscribeParams,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let SubscribeParams {
+            events,
+            logs,
+            since_seq,
+        } = params;
+        let events = events.unwrap_or(true);
+        if let Some(l) = &logs {
+            if let Err(e) = super::dispatch::check_tasks(&self.state, l) {
+                return ctx.text(envelope::respond(&req, Err(e)));
             }
-            let since = protocol::opt_u64(&req.params, "since_seq")?;
-            Ok((events, logs, since))
-        })();
-        let (events, logs, since_seq) = match parsed {
-            Ok(p) => p,
-            Err(e) => return ctx.text(protocol::respond(&req, Err(e))),
-        };
+        }
         // Logs: replace any follower; the new one is positioned before the answer.
         self.stop_following();
         let session = self.state.session.clone();
@@ -184,25 +195,29 @@ impl WsSession {
                     }
                     let (id, missed) = match answer {
                         None => {
-                            let result = json!({"events": false, "logs": logs_v});
-                            return ctx.text(protocol::respond(&req, Ok(result)));
+                            let result = SubscribeResult {
+                                events: false,
+                                logs: logs_v,
+                                subscription: None,
+                                replayed: None,
+                            };
+                            return ctx.text(envelope::respond(&req, Ok(to_value(result))));
                         }
                         Some(Ok(a)) => a,
                         Some(Err(e)) => {
                             act.sub_pending = false;
-                            let err = ApiError::from(protocol::mailbox(e));
-                            return ctx.text(protocol::respond(&req, Err(err)));
+                            return ctx.text(envelope::respond(&req, Err(Error::from(e))));
                         }
                     };
                     act.sub_pending = false;
                     act.sub_id = Some(id);
-                    let result = json!({
-                        "events": true,
-                        "logs": logs_v,
-                        "subscription": id,
-                        "replayed": missed.len(),
-                    });
-                    ctx.text(protocol::respond(&req, Ok(result)));
+                    let result = SubscribeResult {
+                        events: true,
+                        logs: logs_v,
+                        subscription: Some(id),
+                        replayed: Some(missed.len()),
+                    };
+                    ctx.text(envelope::respond(&req, Ok(to_value(result))));
                     for ev in missed.into_iter().chain(std::mem::take(&mut act.held)) {
                         act.push_event(ev, ctx);
                     }
@@ -210,11 +225,12 @@ impl WsSession {
         );
     }
 
-    fn unsubscribe(&mut self, req: Request, ctx: &mut ws::WebsocketContext<Self>) {
-        let had = self.sub_id.is_some() || self.follower.is_some();
+    fn unsubscribe(&mut self, req: Envelope, ctx: &mut ws::WebsocketContext<Self>) {
+        let unsubscribed = self.sub_id.is_some() || self.follower.is_some();
         self.drop_subscription();
         self.stop_following();
-        ctx.text(protocol::respond(&req, Ok(json!({"unsubscribed": had}))));
+        let result = UnsubscribeResult { unsubscribed };
+        ctx.text(envelope::respond(&req, Ok(to_value(result))));
     }
 
     fn stop_following(&mut self) {
@@ -242,6 +258,10 @@ impl WsSession {
     }
 }
 
+fn to_value<T: serde::Serialize>(r: T) -> serde_json::Value {
+    serde_json::to_value(r).unwrap_or(serde_json::Value::Null)
+}
+
 impl Actor for WsSession {
     type Context = ws::WebsocketContext<Self>;
 
@@ -265,11 +285,6 @@ impl Actor for WsSession {
         self.state.connections.fetch_sub(1, Ordering::Relaxed);
     }
 }
-
-/// Log lines appended to the logs this connection follows.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct FollowedLines(pub Vec<ApiLogLine>);
 
 impl Handler<FollowedLines> for WsSession {
     type Result = ();
@@ -305,8 +320,8 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             Ok(ws::Message::Binary(bytes)) => match std::str::from_utf8(&bytes) {
                 Ok(text) => self.on_text(text, ctx),
                 Err(_) => {
-                    let err = ApiError::bad_request("binary frames must hold UTF-8 JSON");
-                    self.strike(ctx, protocol::error_response(None, None, &err));
+                    let err = Error::bad_request("binary frames must hold UTF-8 JSON");
+                    self.strike(ctx, envelope::error_response(None, None, &err));
                 }
             },
             Ok(ws::Message::Ping(p)) => ctx.pong(&p),

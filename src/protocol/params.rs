@@ -1,0 +1,169 @@
+//! The params of each command. Values that need parsing (a regex, a time) are
+//! parsed here, once, while the request is read.
+
+use chrono::{DateTime, Utc};
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Default and largest `lines` of a `logs` request.
+pub const DEFAULT_LOG_LINES: usize = 100;
+pub const MAX_LOG_LINES: usize = 10_000;
+
+/// `status` takes no params.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct StatusParams {}
+
+/// `health` takes no params.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct HealthParams {}
+
+/// `unsubscribe` takes no params.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct UnsubscribeParams {}
+
+/// The one task a command acts on.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TaskParam {
+    /// The task's name.
+    pub task: String,
+}
+
+/// `task` (one) or `tasks` (a list); neither: the command's default set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct TaskSelection {
+    /// One task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// Several tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Vec<String>>,
+}
+
+impl TaskSelection {
+    /// The selection of `names` (none: the default set).
+    pub fn of(names: Vec<String>) -> Self {
+        TaskSelection {
+            task: None,
+            tasks: (!names.is_empty()).then_some(names),
+        }
+    }
+
+    /// The names selected, `task` first.
+    pub fn names(&self) -> Vec<String> {
+        self.task
+            .iter()
+            .chain(self.tasks.iter().flatten())
+            .cloned()
+            .collect()
+    }
+}
+
+/// `stop`: which tasks, and whether the tmux session ends afterwards.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct StopParams {
+    #[serde(flatten)]
+    pub selection: TaskSelection,
+    /// End the tmux session afterwards (default: when no task is named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session: Option<bool>,
+}
+
+/// `logs`: which tasks, how many lines, a filter and a start time.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct LogsParams {
+    #[serde(flatten)]
+    pub selection: TaskSelection,
+    /// How many lines (default 100, at most 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<u64>,
+    /// Only lines matching this regex (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grep: Option<Pattern>,
+    /// Only lines since then: `5m`, `1h30m` or an RFC 3339 time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<When>,
+}
+
+impl LogsParams {
+    /// The number of lines asked for, within the bounds.
+    pub fn line_count(&self) -> usize {
+        self.lines
+            .map_or(DEFAULT_LOG_LINES, |n| n.min(MAX_LOG_LINES as u64) as usize)
+    }
+}
+
+/// `subscribe`: events, followed logs, and where to resume.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SubscribeParams {
+    /// Push events (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<bool>,
+    /// Tasks whose new log lines are pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs: Option<Vec<String>>,
+    /// Replay the events after this seq still in the daemon's ring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_seq: Option<u64>,
+}
+
+/// A value that a param holds as text and the request parses once, when read.
+pub trait FromParam: Sized {
+    /// Its name in the schema.
+    const NAME: &'static str;
+    /// What the text is, for the schema.
+    const DESCRIPTION: &'static str;
+    /// Parse the text; the error says what is wrong.
+    fn parse(text: &str) -> Result<Self, String>;
+}
+
+/// A param's text and the value parsed from it (the text is what is sent back).
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub source: String,
+    pub value: T,
+}
+
+/// A `grep` regex (case-insensitive).
+pub type Pattern = Parsed<Regex>;
+/// A point in time given as an age (`5m`) or an RFC 3339 time.
+pub type When = Parsed<DateTime<Utc>>;
+
+impl FromParam for Regex {
+    const NAME: &'static str = "Pattern";
+    const DESCRIPTION: &'static str = "a regular expression (case-insensitive)";
+    fn parse(text: &str) -> Result<Self, String> {
+        crate::logs::grep_regex(text).map_err(|e| format!("not a valid regex: {}", e.message))
+    }
+}
+
+impl FromParam for DateTime<Utc> {
+    const NAME: &'static str = "When";
+    const DESCRIPTION: &'static str = "an age such as 5m or 1h30m, or an RFC 3339 time";
+    fn parse(text: &str) -> Result<Self, String> {
+        crate::logs::parse_when(text).map_err(|e| format!("not a valid time: {}", e.message))
+    }
+}
+
+impl<'de, T: FromParam> Deserialize<'de> for Parsed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let source = String::deserialize(d)?;
+        let value = T::parse(&source).map_err(serde::de::Error::custom)?;
+        Ok(Parsed { source, value })
+    }
+}
+
+impl<T> Serialize for Parsed<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.source)
+    }
+}
+
+impl<T: FromParam> JsonSchema for Parsed<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::NAME.into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "description": T::DESCRIPTION})
+    }
+}

@@ -1,0 +1,51 @@
+//! Results of the commands that are answered by the API itself (the supervisor's
+//! reports live beside the supervisor's messages).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One log line as the API sends it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ApiLogLine {
+    pub task: String,
+    /// RFC 3339 with milliseconds, UTC.
+    pub ts: String,
+    pub line: String,
+}
+
+impl From<crate::logs::LogLine> for ApiLogLine {
+    fn from(l: crate::logs::LogLine) -> Self {
+        ApiLogLine {
+            task: l.task,
+            ts: l.ts,
+            line: l.text,
+        }
+    }
+}
+
+/// The answer to `logs`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LogsResult {
+    /// Interleaved by time, oldest first.
+    pub lines: Vec<ApiLogLine>,
+}
+
+/// The answer to `subscribe`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SubscribeResult {
+    pub events: bool,
+    pub logs: Vec<String>,
+    /// The subscriber id (with events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<u64>,
+    /// How many held events were replayed after `since_seq` (with events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<usize>,
+}
+
+/// The answer to `unsubscribe`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UnsubscribeResult {
+    /// False when there was nothing to end.
+    pub unsubscribed: bool,
+}
