@@ -106,6 +106,23 @@ pub struct ProbeResult {
     pub elapsed: Duration,
 }
 
+impl ProbeResult {
+    /// Why the probe failed, as status and inspect show it: `METHOD: DETAIL`.
+    pub fn reason(&self) -> String {
+        format!("{}: {}", self.method, self.detail)
+    }
+
+    /// The verdict kept in the window's health option.
+    pub fn health_mark(&self) -> crate::tmux::options::HealthMark {
+        use crate::tmux::options::HealthMark;
+        if self.healthy {
+            HealthMark::Healthy
+        } else {
+            HealthMark::Unhealthy(self.reason())
+        }
+    }
+}
+
 fn de_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     <u64 as serde::Deserialize>::deserialize(d).map(Duration::from_millis)
 }

@@ -20,11 +20,29 @@ use crate::process;
 use serde::Serialize;
 use std::path::Path;
 
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The config cannot work as written (exit 2).
+    Error,
+    /// Works, but probably not as meant.
+    Warning,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One problem found by `check`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// "error" or "warning".
-    pub severity: &'static str,
+    pub severity: Severity,
     pub code: &'static str,
     pub task: Option<String>,
     pub message: String,
@@ -51,8 +69,9 @@ const BUILTINS: &[&str] = &[
 
 pub fn check(cfg: &Config, json: bool) -> Result<i32> {
     let findings = lint(cfg);
-    let (errors, warnings): (Vec<_>, Vec<_>) =
-        findings.into_iter().partition(|f| f.severity == "error");
+    let (errors, warnings): (Vec<_>, Vec<_>) = findings
+        .into_iter()
+        .partition(|f| f.severity == Severity::Error);
     let ok = errors.is_empty();
     let report = CheckReport {
         config: cfg.path.to_string_lossy().into_owned(),
@@ -74,8 +93,8 @@ fn human(r: &CheckReport) -> String {
             .map(|f| {
                 vec![
                     (
-                        f.severity.to_string(),
-                        Some(if f.severity == "error" {
+                        f.severity.as_str().to_string(),
+                        Some(if f.severity == Severity::Error {
                             Style::Red
                         } else {
                             Style::Yellow
@@ -110,13 +129,7 @@ fn human(r: &CheckReport) -> String {
     out
 }
 
-fn finding(
-    sev: &'static str,
-    code: &'static str,
-    task: &str,
-    message: String,
-    fix: String,
-) -> Finding {
+fn finding(sev: Severity, code: &'static str, task: &str, message: String, fix: String) -> Finding {
     Finding {
         severity: sev,
         code,
@@ -132,7 +145,7 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
     for t in &cfg.tasks {
         if !t.cwd.is_dir() {
             out.push(finding(
-                "error",
+                Severity::Error,
                 "TM001",
                 &t.name,
                 format!("cwd {} does not exist", t.cwd.display()),
@@ -152,7 +165,7 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
         for d in &t.depends_on {
             if cfg.task(d).is_some_and(|dt| !dt.auto_start) && t.auto_start {
                 out.push(finding(
-                    "warning",
+                    Severity::Warning,
                     "TM004",
                     &t.name,
                     format!("depends on '{d}', which is auto_start = false: `taskmux start` will skip '{}' unless '{d}' is already running", t.name),
@@ -162,7 +175,7 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
         }
         if t.health_timeout >= t.health_interval && has_probe(t) {
             out.push(finding(
-                "warning",
+                Severity::Warning,
                 "TM007",
                 &t.name,
                 format!(
@@ -180,7 +193,7 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
         let Some(port) = t.port else { continue };
         if let Some(first) = cfg.tasks[..i].iter().find(|o| o.port == Some(port)) {
             out.push(finding(
-                "error",
+                Severity::Error,
                 "TM005",
                 &t.name,
                 format!("port {port} is also used by task '{}'", first.name),
@@ -227,7 +240,7 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
                     .join(", ")
             };
             out.push(finding(
-                "warning",
+                Severity::Warning,
                 "TM006",
                 &t.name,
                 format!("port {port} is already held by {who}"),
@@ -235,7 +248,7 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
             ));
         }
     }
-    out.sort_by_key(|f| f.severity != "error");
+    out.sort_by_key(|f| f.severity != Severity::Error);
     out
 }
 
@@ -286,7 +299,7 @@ fn lint_program(t: &TaskConfig, command: &str, probe: bool, out: &mut Vec<Findin
         };
         if !abs.exists() {
             out.push(finding(
-                "error",
+                Severity::Error,
                 "TM003",
                 &t.name,
                 format!(
@@ -309,7 +322,7 @@ fn lint_program(t: &TaskConfig, command: &str, probe: bool, out: &mut Vec<Findin
     };
     if !found {
         out.push(finding(
-            "warning",
+            Severity::Warning,
             if probe { "TM008" } else { "TM002" },
             &t.name,
             format!("{what} runs '{prog}', which is not on PATH"),

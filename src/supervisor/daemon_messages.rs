@@ -54,7 +54,7 @@ pub struct ConfigError {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Publish {
-    pub event: &'static str,
+    pub event: super::events::EventKind,
     pub task: Option<String>,
     pub data: serde_json::Value,
 }

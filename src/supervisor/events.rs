@@ -12,6 +12,64 @@ use std::sync::mpsc;
 /// How many recent events a subscriber can resume from.
 pub const RING_SIZE: usize = 1024;
 
+/// What kind of thing happened (docs/supervision.md#events lists each one's fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A run began (by request, by a supervisor's restart, or adopted).
+    Started,
+    /// A stop escalation ended the task.
+    Stopped,
+    /// The task's process ended on its own.
+    Exited,
+    /// The task was SIGKILLed and its window destroyed (or the window vanished).
+    Killed,
+    /// A probe verdict changed (healthy ↔ unhealthy).
+    HealthChanged,
+    /// A supervisor restart is scheduled after a backoff.
+    Restarting,
+    /// The supervisor gave up after max_restarts.
+    Failed,
+    /// Not started because a dependency never became healthy.
+    Skipped,
+    /// A launch failed (hook, tmux).
+    StartFailed,
+    /// The daemon applied a changed config.
+    ConfigReloaded,
+    /// The config file changed but does not load.
+    ConfigError,
+    /// A kind this version does not know (an events file of a newer taskmux).
+    #[serde(other)]
+    Unknown,
+}
+
+impl EventKind {
+    /// The name as the wire spells it.
+    pub fn as_str(self) -> &'static str {
+        use EventKind::*;
+        match self {
+            Started => "started",
+            Stopped => "stopped",
+            Exited => "exited",
+            Killed => "killed",
+            HealthChanged => "health_changed",
+            Restarting => "restarting",
+            Failed => "failed",
+            Skipped => "skipped",
+            StartFailed => "start_failed",
+            ConfigReloaded => "config_reloaded",
+            ConfigError => "config_error",
+            Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One thing that happened: task started, stopped, exited, health changed,
 /// restarting, failed, config reloaded …
 #[derive(Debug, Clone, Serialize, Deserialize, Message)]
@@ -26,7 +84,7 @@ pub struct Event {
     pub ts: String,
     /// started, stopped, exited, health_changed, restarting, failed, config_reloaded,
     /// config_error, killed, skipped …
-    pub event: String,
+    pub event: EventKind,
     /// The task concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
@@ -59,7 +117,7 @@ impl EventBus {
     }
 
     /// Publish an event; `data` must be a JSON object (or null).
-    pub fn publish(&mut self, event: &str, task: Option<&str>, data: Value) -> Event {
+    pub fn publish(&mut self, event: EventKind, task: Option<&str>, data: Value) -> Event {
         let data = match data {
             Value::Object(map) => map,
             _ => serde_json::Map::new(),
@@ -68,7 +126,7 @@ impl EventBus {
             kind_tag: "event".into(),
             seq: self.next_seq,
             ts: crate::timefmt::now_rfc3339(),
-            event: event.to_string(),
+            event,
             task: task.map(str::to_string),
             data,
         };
@@ -220,8 +278,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("events.jsonl");
         let mut bus = EventBus::new(Some(file.clone()));
-        bus.publish("started", Some("web"), serde_json::json!({"pid": 5}));
-        bus.publish("exited", Some("web"), serde_json::json!({"code": 1}));
+        bus.publish(
+            EventKind::Started,
+            Some("web"),
+            serde_json::json!({"pid": 5}),
+        );
+        bus.publish(
+            EventKind::Exited,
+            Some("web"),
+            serde_json::json!({"code": 1}),
+        );
         assert_eq!(bus.last_seq(), 2);
         drop(bus); // waits for the writer
         let text = std::fs::read_to_string(&file).unwrap();
@@ -231,6 +297,6 @@ mod tests {
         assert_eq!(first["task"], "web");
         assert_eq!(first["pid"], 5);
         let mut again = EventBus::new(Some(file.clone()));
-        assert_eq!(again.publish("killed", None, Value::Null).seq, 3);
+        assert_eq!(again.publish(EventKind::Killed, None, Value::Null).seq, 3);
     }
 }

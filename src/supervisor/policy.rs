@@ -43,12 +43,12 @@ pub fn exhausted(max_restarts: u32, restarts: u32) -> bool {
     max_restarts > 0 && restarts >= max_restarts
 }
 
-/// "exited with code 1", "killed by signal 9", "exited".
+/// "exited with code 1", "killed by signal 9", "the process ended" (no status).
 pub fn describe_exit(code: Option<i32>, signal: Option<i32>) -> String {
     match (code, signal) {
         (_, Some(sig)) => format!("killed by signal {sig}"),
         (Some(code), None) => format!("exited with code {code}"),
-        (None, None) => "exited".into(),
+        (None, None) => "the process ended".into(),
     }
 }
 

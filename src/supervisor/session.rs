@@ -3,6 +3,7 @@
 
 use super::daemon_messages::Publish;
 use super::events::EventBus;
+use super::events::EventKind;
 use super::session_messages::*;
 use super::status::{self, GetStatus, Inspect, InspectReport, StatusReport};
 use super::task::{TaskActor, TaskContext};
@@ -105,7 +106,7 @@ pub(super) fn mailbox(e: MailboxError) -> Error {
 
 impl Plan {
     /// Publish an event on the session bus.
-    pub(super) fn publish(&self, event: &'static str, task: Option<&str>, data: serde_json::Value) {
+    pub(super) fn publish(&self, event: EventKind, task: Option<&str>, data: serde_json::Value) {
         self.me.do_send(Publish {
             event,
             task: task.map(str::to_string),
@@ -364,7 +365,7 @@ impl Plan {
                             task: name.clone(),
                             reason: reason.clone(),
                         });
-                        self.publish("skipped", Some(&name), json!({ "reason": reason }));
+                        self.publish(EventKind::Skipped, Some(&name), json!({ "reason": reason }));
                         window::mark_skipped(&self.ctx.tmux, &self.ctx.session, &name, &reason)
                             .await
                             .ok();
@@ -387,20 +388,17 @@ impl Plan {
             let Some((name, outcome)) = inflight.next().await else {
                 break;
             };
+            // What dependents are told: readiness failures name the task ("task 'db'
+            // did not become healthy ..."), launch failures are worded here.
             let verdict = match &outcome {
-                Outcome::Launched(_, r) | Outcome::AlreadyRunning(r) => r.clone(),
+                Outcome::Launched(_, r) | Outcome::AlreadyRunning(r) => {
+                    r.clone().map_err(|why| format!("dependency {why}"))
+                }
                 Outcome::Error(e) => Err(format!(
                     "dependency '{name}' failed to start: {}",
                     e.message
                 )),
             };
-            let verdict = verdict.map_err(|why| {
-                if why.starts_with("dependency") {
-                    why
-                } else {
-                    format!("dependency {why}")
-                }
-            });
             ready.insert(name.clone(), verdict);
             if planned.contains(&name) {
                 record(report, &name, outcome);
@@ -408,7 +406,7 @@ impl Plan {
         }
         for name in waiting {
             let reason = "its dependencies never became ready".to_string();
-            self.publish("skipped", Some(&name), json!({ "reason": reason }));
+            self.publish(EventKind::Skipped, Some(&name), json!({ "reason": reason }));
             report.skipped.push(Skip { task: name, reason });
         }
     }

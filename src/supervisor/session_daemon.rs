@@ -4,6 +4,7 @@
 
 use super::daemon_messages::*;
 use super::events::Event;
+use super::events::EventKind;
 use super::launch_spec::exit_channel;
 use super::session::{Plan, SessionSupervisor};
 use super::session_messages::StartReport;
@@ -11,6 +12,7 @@ use super::task_messages::{PaneObserved, Retire};
 use crate::config::{Config, Strategy};
 use crate::error::{Error, Result};
 use crate::graph;
+use crate::tmux::options::Desired;
 use crate::tmux::{panes, window, SessionSnapshot};
 use actix::prelude::*;
 use serde_json::json;
@@ -36,7 +38,11 @@ impl SessionSupervisor {
                     let plan = act.plan(ctx.address());
                     let start = async move {
                         if let Err(e) = plan.clone().start(Vec::new()).await {
-                            plan.publish("start_failed", None, json!({"message": e.message}));
+                            plan.publish(
+                                EventKind::StartFailed,
+                                None,
+                                json!({"message": e.message}),
+                            );
                         }
                     };
                     ctx.spawn(start.into_actor(act));
@@ -134,8 +140,11 @@ impl Handler<ConfigError> for SessionSupervisor {
     type Result = ();
 
     fn handle(&mut self, msg: ConfigError, _: &mut Context<Self>) {
-        self.bus
-            .publish("config_error", None, json!({"message": msg.message}));
+        self.bus.publish(
+            EventKind::ConfigError,
+            None,
+            json!({"message": msg.message}),
+        );
     }
 }
 
@@ -154,7 +163,7 @@ impl Handler<TaskRecovered> for SessionSupervisor {
         let fut = async move {
             if let Err(e) = plan.clone().restart_dependents(dependents).await {
                 plan.publish(
-                    "start_failed",
+                    EventKind::StartFailed,
                     Some(&msg.task),
                     json!({"message": format!("rest_for_one restart of dependents: {}", e.message)}),
                 );
@@ -258,7 +267,7 @@ impl Handler<ReloadConfig> for SessionSupervisor {
                 }
             }
             new_plan.publish(
-                "config_reloaded",
+                EventKind::ConfigReloaded,
                 None,
                 json!({"added": report.added, "removed": report.removed, "changed": report.changed}),
             );
@@ -277,7 +286,7 @@ impl Plan {
             .into_iter()
             .filter(|n| {
                 snap.pane(n)
-                    .is_some_and(|p| p.desired != "stopped" && !p.verdict.starts_with("failed"))
+                    .is_some_and(|p| p.desired != Desired::Stopped && !p.verdict.is_failed())
             })
             .collect();
         if chosen.is_empty() {

@@ -1,5 +1,6 @@
 //! A task's life as an explicit state, derived from tmux and the supervisor's knowledge.
 
+use crate::tmux::options::{Desired, HealthMark, Verdict};
 use crate::tmux::panes::{PaneInfo, SessionSnapshot};
 use serde::Serialize;
 
@@ -88,11 +89,9 @@ impl TaskState {
                 health: Health::Unhealthy(r),
             } => Some(r.clone()),
             TaskState::Failed { reason } | TaskState::Skipped { reason } => Some(reason.clone()),
-            TaskState::Exited { code, signal } => match (code, signal) {
-                (_, Some(sig)) => Some(format!("killed by signal {sig}")),
-                (Some(code), None) => Some(format!("exited with code {code}")),
-                (None, None) => Some("the process ended".into()),
-            },
+            TaskState::Exited { code, signal } => {
+                Some(super::policy::describe_exit(*code, *signal))
+            }
             TaskState::Backoff { attempt, delay_ms } => Some(format!(
                 "restart attempt {attempt} in {:.1}s",
                 *delay_ms as f64 / 1000.0
@@ -133,15 +132,13 @@ pub fn as_it_is(mut pane: PaneInfo) -> PaneInfo {
 
 /// The state of a task with a window.
 pub fn from_pane(pane: &PaneInfo) -> TaskState {
-    if let Some(reason) = pane.verdict.strip_prefix("failed: ") {
-        if pane.dead {
-            return TaskState::Failed {
-                reason: reason.to_string(),
-            };
-        }
+    if let (Verdict::Failed(reason), true) = (&pane.verdict, pane.dead) {
+        return TaskState::Failed {
+            reason: reason.clone(),
+        };
     }
     if pane.dead {
-        if pane.desired == "stopped" {
+        if pane.desired == Desired::Stopped {
             return TaskState::Stopped;
         }
         if let Some(backoff) = backoff_from_verdict(&pane.verdict) {
@@ -152,25 +149,22 @@ pub fn from_pane(pane: &PaneInfo) -> TaskState {
             signal: pane.dead_signal,
         };
     }
-    let health = if pane.health == "healthy" {
-        Health::Healthy
-    } else if let Some(reason) = pane.health.strip_prefix("unhealthy: ") {
-        Health::Unhealthy(reason.to_string())
-    } else {
-        Health::Unknown
+    let health = match &pane.health {
+        HealthMark::Healthy => Health::Healthy,
+        HealthMark::Unhealthy(reason) => Health::Unhealthy(reason.clone()),
+        HealthMark::Unknown => Health::Unknown,
     };
     TaskState::Running { health }
 }
 
-/// A supervisor's pending restart, as recorded in the window's verdict option:
-/// `backoff: ATTEMPT DELAY_MS UNTIL_RFC3339`; the delay shown is what remains.
-fn backoff_from_verdict(verdict: &str) -> Option<TaskState> {
-    let mut parts = verdict.strip_prefix("backoff: ")?.split(' ');
-    let attempt = parts.next()?.parse().ok()?;
-    let _total: u64 = parts.next()?.parse().ok()?;
-    let until = chrono::DateTime::parse_from_rfc3339(parts.next()?).ok()?;
+/// A supervisor's pending restart, as recorded in the window's verdict option;
+/// the delay shown is what remains.
+fn backoff_from_verdict(verdict: &Verdict) -> Option<TaskState> {
+    let Verdict::Backoff { attempt, until, .. } = verdict else {
+        return None;
+    };
+    let attempt = *attempt;
     let left = until
-        .with_timezone(&chrono::Utc)
         .signed_duration_since(chrono::Utc::now())
         .num_milliseconds();
     if left < -5_000 {
@@ -194,7 +188,11 @@ mod tests {
         let pane = PaneInfo {
             dead: true,
             dead_status: Some(1),
-            verdict: format!("backoff: 2 30000 {}", until.to_rfc3339()),
+            verdict: Verdict::Backoff {
+                attempt: 2,
+                delay_ms: 30_000,
+                until,
+            },
             ..Default::default()
         };
         match from_pane(&pane) {
@@ -214,10 +212,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(from_pane(&pane).label(), "exited (code 3)");
-        pane.desired = "stopped".into();
+        pane.desired = Desired::Stopped;
         assert_eq!(from_pane(&pane).label(), "stopped");
         pane.dead = false;
-        pane.health = "unhealthy: exit 1".into();
+        pane.health = HealthMark::Unhealthy("exit 1".into());
         assert_eq!(from_pane(&pane).label(), "unhealthy");
         assert_eq!(from_pane(&pane).reason().unwrap(), "exit 1");
     }

@@ -200,7 +200,7 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
         restarts: pane.map_or(0, |p| p.restarts),
         run: pane.map_or(0, |p| p.run),
         port: t.port,
-        last_health: pane.map(|p| p.health.clone()).filter(|h| !h.is_empty()),
+        last_health: pane.map(|p| p.health.to_string()).filter(|h| !h.is_empty()),
         log_file: crate::paths::task_log(&cfg.name, name)
             .to_string_lossy()
             .into_owned(),

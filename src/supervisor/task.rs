@@ -1,6 +1,7 @@
 //! TaskActor: owns one task's window, its probes and its stop escalation.
 
 use super::daemon_messages::Publish;
+use super::events::EventKind;
 use super::session::SessionSupervisor;
 use super::state::{Health, TaskState};
 use super::task_messages::*;
@@ -9,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::hooks::{run_hook, HookKind, HookRun};
 use crate::probe::{self, ProbeResult};
 use crate::process;
+use crate::tmux::options::Desired;
 use crate::tmux::panes::opt;
 use crate::tmux::{window, PaneInfo, Tmux};
 use actix::prelude::*;
@@ -91,7 +93,7 @@ impl TaskActor {
     }
 
     /// Publish an event about this task.
-    pub(super) fn publish(&self, event: &'static str, data: serde_json::Value) {
+    pub(super) fn publish(&self, event: EventKind, data: serde_json::Value) {
         self.sup.do_send(Publish {
             event,
             task: Some(self.cfg.name.clone()),
@@ -246,7 +248,7 @@ pub(super) async fn stop(
     let alive = !pane.dead && process::pid_alive(pane.pane_pid);
     if !alive || cfg.hooks.before_stop.is_some() {
         if mark_desired {
-            window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped").await?;
+            window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, Desired::Stopped).await?;
         }
         if !alive {
             return Ok(report(false, ""));
@@ -291,7 +293,7 @@ async fn kill(ctx: TaskContext, cfg: TaskConfig, pane: Option<PaneInfo>) -> Resu
     let Some(pane) = pane else {
         return Ok(false);
     };
-    window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, "stopped")
+    window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, Desired::Stopped)
         .await
         .ok();
     let was_alive = !pane.dead && process::pid_alive(pane.pane_pid);
@@ -325,11 +327,7 @@ async fn record_health(ctx: &TaskContext, cfg: &TaskConfig, result: &ProbeResult
 }
 
 pub(super) fn health_option(result: &ProbeResult) -> String {
-    if result.healthy {
-        "healthy".into()
-    } else {
-        format!("unhealthy: {} {}", result.method, result.detail)
-    }
+    result.health_mark().to_string()
 }
 
 async fn await_ready(
@@ -396,7 +394,10 @@ impl Handler<Launch> for TaskActor {
                 Ok(launched) => act.on_launched(launched, None, ctx),
                 Err(e) => {
                     act.state = TaskState::NotStarted;
-                    act.publish("start_failed", serde_json::json!({"message": e.message}));
+                    act.publish(
+                        EventKind::StartFailed,
+                        serde_json::json!({"message": e.message}),
+                    );
                 }
             }
             res
@@ -432,7 +433,7 @@ impl Handler<Stop> for TaskActor {
             if let Ok(s) = &res {
                 if s.was_running {
                     act.publish(
-                        "stopped",
+                        EventKind::Stopped,
                         serde_json::json!({"stage": s.stage, "elapsed_ms": s.elapsed_ms}),
                     );
                 }
@@ -455,7 +456,10 @@ impl Handler<Kill> for TaskActor {
             act.pane_pid = None;
             if let Ok(was_running) = &res {
                 if had_window {
-                    act.publish("killed", serde_json::json!({"was_running": was_running}));
+                    act.publish(
+                        EventKind::Killed,
+                        serde_json::json!({"was_running": was_running}),
+                    );
                 }
             }
             res

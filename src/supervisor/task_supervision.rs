@@ -4,12 +4,14 @@
 //! through `into_actor(..).map(..)`; timers carry the generation they were set for.
 
 use super::daemon_messages::TaskRecovered;
+use super::events::EventKind;
 use super::policy;
 use super::state::{self, Health, TaskState};
 use super::task::{alive, health_option, launch, stop, EnvSource, TaskActor};
 use super::task_messages::{Launched, PaneObserved, Retire};
 use crate::probe::{self, ProbeResult};
 use crate::process;
+use crate::tmux::options::{Desired, Verdict};
 use crate::tmux::panes::{self, opt};
 use crate::tmux::{window, PaneInfo};
 use actix::prelude::*;
@@ -56,7 +58,7 @@ impl TaskActor {
             }
         }
         self.publish(
-            "started",
+            EventKind::Started,
             json!({"pid": launched.pid, "run": launched.run, "restarts": self.restarts,
                    "automatic": attempt.is_some()}),
         );
@@ -116,7 +118,7 @@ impl TaskActor {
                 _ => (true, None),
             };
             self.publish(
-                "health_changed",
+                EventKind::HealthChanged,
                 json!({"healthy": healthy, "reason": reason}),
             );
         }
@@ -188,7 +190,7 @@ impl TaskActor {
         let health = if result.healthy {
             Health::Healthy
         } else {
-            Health::Unhealthy(format!("{}: {}", result.method, result.detail))
+            Health::Unhealthy(result.reason())
         };
         // While starting, failures only mean "not ready yet".
         if starting && !result.healthy {
@@ -223,10 +225,9 @@ impl TaskActor {
             {
                 self.fail_streak = 0;
                 let reason = format!(
-                    "unhealthy ({} failed probes: {} {})",
+                    "unhealthy ({} failed probes: {})",
                     self.cfg.health_retries.max(1),
-                    result.method,
-                    result.detail
+                    result.reason()
                 );
                 self.schedule_restart(reason, ctx);
                 return;
@@ -247,16 +248,18 @@ impl TaskActor {
         let delay_ms = delay.as_millis() as u64;
         self.state = TaskState::Backoff { attempt, delay_ms };
         self.publish(
-            "restarting",
+            EventKind::Restarting,
             json!({"attempt": attempt, "delay_ms": delay_ms, "reason": reason}),
         );
         // Shown by `status` in every process until the launch clears it.
         let until = chrono::Utc::now()
             + chrono::Duration::milliseconds(delay_ms.try_into().unwrap_or(i64::MAX));
-        let verdict = format!(
-            "backoff: {attempt} {delay_ms} {}",
-            until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        );
+        let verdict = Verdict::Backoff {
+            attempt,
+            delay_ms,
+            until,
+        }
+        .to_string();
         let (tctx, name) = (self.ctx.clone(), self.cfg.name.clone());
         ctx.spawn(
             async move {
@@ -285,7 +288,7 @@ impl TaskActor {
             let Some(pane) = snap.pane(&cfg.name).cloned() else {
                 return Ok(None);
             };
-            if pane.desired == "stopped" {
+            if pane.desired == Desired::Stopped {
                 return Ok(Some(Err(pane)));
             }
             let pane = Some(pane);
@@ -327,7 +330,10 @@ impl TaskActor {
         self.state = TaskState::Failed {
             reason: why.clone(),
         };
-        self.publish("failed", json!({"reason": why, "restarts": self.restarts}));
+        self.publish(
+            EventKind::Failed,
+            json!({"reason": why, "restarts": self.restarts}),
+        );
         let (tctx, cfg) = (self.ctx.clone(), self.cfg.clone());
         let pid = self.pane_pid;
         ctx.spawn(
@@ -341,7 +347,7 @@ impl TaskActor {
                     &tctx.tmux,
                     &tctx.session,
                     &cfg.name,
-                    &[(opt::VERDICT, format!("failed: {why}"))],
+                    &[(opt::VERDICT, Verdict::Failed(why).to_string())],
                 )
                 .await
                 .ok();
@@ -355,7 +361,7 @@ impl TaskActor {
         self.generation += 1;
         let (code, signal) = (pane.dead_status, pane.dead_signal);
         self.publish(
-            "exited",
+            EventKind::Exited,
             json!({"code": code, "signal": signal, "pid": pane.pane_pid}),
         );
         self.state = TaskState::Exited { code, signal };
@@ -367,7 +373,7 @@ impl TaskActor {
             crate::logs::Marker::Exit { code, signal },
         );
         // (fire and forget: a supervising actor lives on)
-        if pane.desired == "stopped" {
+        if pane.desired == Desired::Stopped {
             self.state = TaskState::Stopped;
             return;
         }
@@ -396,7 +402,7 @@ impl TaskActor {
         .then(Instant::now);
         if known {
             self.publish(
-                "started",
+                EventKind::Started,
                 json!({"pid": super::launch_spec::task_pid(&self.cfg, pane.pane_pid), "run": pane.run, "adopted": true}),
             );
         }
@@ -424,7 +430,7 @@ impl Handler<PaneObserved> for TaskActor {
                 if running {
                     self.generation += 1;
                     self.state = TaskState::NotStarted;
-                    self.publish("killed", json!({"by": "window closed"}));
+                    self.publish(EventKind::Killed, json!({"by": "window closed"}));
                 }
                 self.pane_pid = None;
             }

@@ -1,30 +1,13 @@
 //! One `list-panes` call reads the state of every task window of a session.
 
+pub use super::options::opt;
+use super::options::{read, Desired, HealthMark, Verdict};
 use super::{target, Tmux, THEN};
 use crate::error::Result;
 use std::collections::BTreeMap;
 
 /// Field separator inside the list-panes format (a character no path or name holds).
 const SEP: char = '\x1f';
-
-/// Window user options taskmux keeps on each task window; shared by every taskmux
-/// process and surviving daemon restarts.
-pub mod opt {
-    /// Marks a window as a taskmux task; value is the task name.
-    pub const TASK: &str = "@taskmux-task";
-    /// What the user wants: `running` or `stopped` (a manual stop is never undone).
-    pub const DESIRED: &str = "@taskmux-desired";
-    /// RFC 3339 time the current run started.
-    pub const STARTED_AT: &str = "@taskmux-started-at";
-    /// How many automatic restarts the supervisor made.
-    pub const RESTARTS: &str = "@taskmux-restarts";
-    /// Run number (1 for the first start, +1 for every start or restart).
-    pub const RUN: &str = "@taskmux-run";
-    /// Last probe verdict: `healthy` or `unhealthy: reason`.
-    pub const HEALTH: &str = "@taskmux-health";
-    /// Supervisor verdict beyond the pane state, e.g. `failed: reason`.
-    pub const VERDICT: &str = "@taskmux-verdict";
-}
 
 /// Session option prefix recording why a task was skipped (`@taskmux-skipped-TASK`).
 pub const SKIPPED_PREFIX: &str = "@taskmux-skipped-";
@@ -42,12 +25,12 @@ pub struct PaneInfo {
     pub current_command: String,
     pub current_path: String,
     pub task: String,
-    pub desired: String,
+    pub desired: Desired,
     pub started_at: String,
     pub restarts: u32,
     pub run: u32,
-    pub health: String,
-    pub verdict: String,
+    pub health: HealthMark,
+    pub verdict: Verdict,
 }
 
 /// Everything `status` needs from tmux, read in one call.
@@ -153,12 +136,12 @@ fn parse_pane(rest: &str) -> PaneInfo {
         current_command: get(7),
         current_path: get(8),
         task: get(9),
-        desired: get(10),
+        desired: read(&get(10)),
         started_at: get(11),
         restarts: get(12).parse().unwrap_or(0),
         run: get(13).parse().unwrap_or(0),
-        health: get(14),
-        verdict: get(15),
+        health: read(&get(14)),
+        verdict: read(&get(15)),
     }
 }
 

@@ -131,7 +131,12 @@ pub async fn set_options(
 }
 
 /// Mark that the user wants the task stopped (so no supervisor restarts it).
-pub async fn set_desired(tmux: &Tmux, session: &str, task: &str, desired: &str) -> Result<()> {
+pub async fn set_desired(
+    tmux: &Tmux,
+    session: &str,
+    task: &str,
+    desired: super::options::Desired,
+) -> Result<()> {
     set_options(tmux, session, task, &[(opt::DESIRED, desired.to_string())]).await
 }
 
@@ -139,6 +144,7 @@ pub async fn set_desired(tmux: &Tmux, session: &str, task: &str, desired: &str) 
 /// same tmux call that the user wants it stopped.
 pub async fn interrupt(tmux: &Tmux, session: &str, task: &str, mark_stopped: bool) -> Result<()> {
     let win = target::window(session, task);
+    let stopped = super::options::Desired::Stopped.to_string();
     let mut args = Vec::new();
     if mark_stopped {
         args.extend([
@@ -148,7 +154,7 @@ pub async fn interrupt(tmux: &Tmux, session: &str, task: &str, mark_stopped: boo
             "-t",
             &win,
             opt::DESIRED,
-            "stopped",
+            &stopped,
             THEN,
         ]);
     }
