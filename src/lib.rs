@@ -11,7 +11,6 @@ pub mod config;
 pub mod daemon;
 pub mod error;
 pub mod exec_env;
-pub mod graph;
 pub mod hooks;
 pub mod logs;
 pub mod output;

@@ -5,7 +5,7 @@
 //! and a line on stderr).
 
 use crate::config;
-use crate::supervisor::daemon_messages::{ConfigError, ReloadConfig};
+use crate::supervisor::session::resident_messages::{ConfigError, ReloadConfig};
 use crate::supervisor::SessionSupervisor;
 use actix::Addr;
 use std::os::unix::fs::MetadataExt;

@@ -6,7 +6,7 @@ use super::logs_bridge;
 use super::ApiState;
 use crate::error::{Error, Result};
 use crate::protocol::{LogsParams, LogsResult, Request, TaskParam, TaskSelection};
-use crate::supervisor::session_messages::*;
+use crate::supervisor::session::messages::*;
 use crate::supervisor::status::Inspect;
 use serde_json::Value;
 use std::sync::Arc;

@@ -65,7 +65,7 @@ pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<
     let path = config::find_config(explicit)?;
     let cfg = config::load(&path)?;
     cfg.check_names(std::slice::from_ref(&name))?;
-    let dependents = crate::graph::dependents(&cfg, &name);
+    let dependents = crate::config::graph::dependents(&cfg, &name);
     if !dependents.is_empty() {
         return Err(crate::error::Error::new(
             crate::error::ErrorCode::HasDependents,
@@ -104,7 +104,7 @@ pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<
 fn lifecycle_stop_quiet(cfg: &config::Config, name: &str) -> Result<i32> {
     let report = super::runtime::ask(
         cfg,
-        crate::supervisor::session_messages::StopTasks {
+        crate::supervisor::session::messages::StopTasks {
             names: vec![name.to_string()],
             end_session: false,
         },
@@ -117,7 +117,7 @@ fn lifecycle_stop_quiet(cfg: &config::Config, name: &str) -> Result<i32> {
     }
     super::runtime::ask(
         cfg,
-        crate::supervisor::session_messages::KillTask {
+        crate::supervisor::session::messages::KillTask {
             name: name.to_string(),
         },
     )?;

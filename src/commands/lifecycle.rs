@@ -4,7 +4,7 @@ use super::runtime::ask;
 use crate::config::Config;
 use crate::error::Result;
 use crate::output::{emit, paint, warn, Style};
-use crate::supervisor::session_messages::*;
+use crate::supervisor::session::messages::*;
 use std::fmt::Write;
 
 pub fn start(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {

@@ -4,7 +4,7 @@ use super::runtime::ask;
 use crate::config::Config;
 use crate::error::Result;
 use crate::output::{cell, emit, paint, state_style, table, Style};
-use crate::supervisor::session_messages::CheckHealth;
+use crate::supervisor::session::messages::CheckHealth;
 use crate::supervisor::status::{GetStatus, Inspect};
 
 pub fn status(cfg: &Config, json: bool) -> Result<i32> {

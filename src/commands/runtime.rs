@@ -4,44 +4,14 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::process;
 use crate::protocol::{Request, StopParams, TaskParam, TaskSelection};
-use crate::supervisor::session_messages::{
+use crate::supervisor::session::messages::{
     CheckHealth, KillTask, RestartTasks, StartTasks, StopTasks,
 };
 use crate::supervisor::status::{GetStatus, Inspect};
 use crate::supervisor::{SessionSupervisor, TaskContext};
-use crate::tmux::Tmux;
 use actix::prelude::*;
 use serde::de::DeserializeOwned;
-
-/// The task context for a session started from this process.
-pub fn task_context(cfg: &Config) -> TaskContext {
-    TaskContext {
-        session: cfg.name.clone(),
-        shell: process::default_shell(cfg.shell.as_deref()),
-        tmux: Tmux::from_env(),
-        hook_timeout: cfg.hook_timeout,
-        exe: own_exe(),
-        base_env: std::env::vars().collect(),
-    }
-}
-
-/// This executable's path, for the commands tmux runs (log sink, hooks, `_exec`).
-/// A binary replaced while it runs (an upgrade under a running daemon) reads as
-/// "PATH (deleted)": the path itself is what new launches must use.
-fn own_exe() -> std::path::PathBuf {
-    match std::env::current_exe() {
-        Ok(p) => {
-            let s = p.to_string_lossy();
-            match s.strip_suffix(" (deleted)") {
-                Some(live) => live.into(),
-                None => p,
-            }
-        }
-        Err(_) => "taskmux".into(),
-    }
-}
 
 /// How a supervisor message travels to a running daemon.
 pub trait Remote {
@@ -103,7 +73,7 @@ where
     let cfg = cfg.clone();
     let system = System::new();
     system.block_on(async move {
-        let ctx = task_context(&cfg);
+        let ctx = TaskContext::for_config(&cfg);
         let supervisor = SessionSupervisor::new(cfg, ctx).start();
         supervisor.send(msg).await?
     })

@@ -1,12 +1,12 @@
 //! `watch` (the resident supervisor in the foreground) and `events` (the events file).
 
-use super::runtime::task_context;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::supervisor::daemon_messages::Subscribe;
+use crate::supervisor::events::event_line;
 use crate::supervisor::events::Event;
-use crate::supervisor::session_daemon::event_line;
+use crate::supervisor::session::resident_messages::Subscribe;
 use crate::supervisor::SessionSupervisor;
+use crate::supervisor::TaskContext;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{signal, SignalKind};
@@ -51,7 +51,7 @@ pub fn watch(cfg: Config, json: bool) -> Result<i32> {
             cfg.path.display(),
             cfg.strategy.as_str()
         );
-        let ctx = task_context(&cfg);
+        let ctx = TaskContext::for_config(&cfg);
         let path = cfg.path.clone();
         let sup = SessionSupervisor::supervising(cfg, ctx).start();
         let printer = Printer { json }.start();

@@ -1,14 +1,14 @@
 //! wait: block until tasks are healthy; fail fast when one is dead.
 
-use super::runtime::task_context;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::output::{emit, paint, Style};
 use crate::probe::fmt_duration;
-use crate::supervisor::session_messages::{CheckHealth, HealthReport};
+use crate::supervisor::session::messages::{CheckHealth, HealthReport};
 use crate::supervisor::state::TaskState;
 use crate::supervisor::status::{GetStatus, StatusReport};
 use crate::supervisor::SessionSupervisor;
+use crate::supervisor::TaskContext;
 use actix::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -103,7 +103,7 @@ pub fn wait(cfg: &Config, names: Vec<String>, timeout: &str, json: bool) -> Resu
 type Outcome = (Vec<WaitRow>, Option<(&'static str, String)>);
 
 async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outcome> {
-    let ctx = task_context(&cfg);
+    let ctx = TaskContext::for_config(&cfg);
     let session = cfg.name.clone();
     let sup = SessionSupervisor::new(cfg, ctx).start();
     let deadline = Instant::now() + timeout;

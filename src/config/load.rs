@@ -803,7 +803,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        if let Some(cycle) = crate::graph::find_cycle(&crate::graph::deps_of(cfg)) {
+        if let Some(cycle) = crate::config::graph::find_cycle(&crate::config::graph::deps_of(cfg)) {
             let span = cfg
                 .tasks
                 .iter()

@@ -1,6 +1,7 @@
 //! Configuration: the model, loading with validation, and comment-preserving edits.
 
 pub mod edit;
+pub mod graph;
 pub mod load;
 pub mod model;
 

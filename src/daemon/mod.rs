@@ -84,7 +84,7 @@ pub fn run(cfg: Config, opts: Options) -> Result<i32> {
 
 async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
     let session = cfg.name.clone();
-    let ctx = crate::commands::runtime::task_context(&cfg);
+    let ctx = crate::supervisor::TaskContext::for_config(&cfg);
     let supervisor = SessionSupervisor::supervising(cfg.clone(), ctx).start();
     let config_path = cfg.path.clone();
     let state = actix_web::web::Data::new(ApiState::new(

@@ -208,14 +208,13 @@ fn parse_opt_int(v: Option<&str>, flag: &str) -> Result<Option<i32>> {
 /// (quoted for `/bin/sh`, `#` doubled for tmux formats). Append e.g.
 /// ` exit --code '#{pane_dead_status}' --signal '#{pane_dead_signal}'`.
 pub fn mark_command(exe: &Path, session: &str, task: &str) -> String {
-    use super::sink::shell_quote;
     let dir = crate::paths::logs_dir(session);
     format!(
         "{} _log-mark --session {} --task {} --dir {}",
-        shell_quote(&exe.to_string_lossy()),
-        shell_quote(session),
-        shell_quote(task),
-        shell_quote(&dir.to_string_lossy()),
+        crate::process::quote(&exe.to_string_lossy()),
+        crate::process::quote(session),
+        crate::process::quote(task),
+        crate::process::quote(&dir.to_string_lossy()),
     )
     .replace('#', "##")
 }

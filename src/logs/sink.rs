@@ -118,22 +118,17 @@ pub fn pipe_command(
     let dir = crate::paths::logs_dir(session);
     let cmd = format!(
         "exec {} _log-sink --session {} --task {} --max-size {} --max-files {} --dir {}",
-        shell_quote(&exe.to_string_lossy()),
-        shell_quote(session),
-        shell_quote(task),
+        crate::process::quote(&exe.to_string_lossy()),
+        crate::process::quote(session),
+        crate::process::quote(task),
         max_size,
         max_files,
-        shell_quote(&dir.to_string_lossy()),
+        crate::process::quote(&dir.to_string_lossy()),
     );
     format!(
         "{} --run {run} --pid '#{{pane_pid}}'",
         cmd.replace('#', "##")
     )
-}
-
-/// Quote `s` for a POSIX shell.
-pub fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 /// Read `reader` to EOF, storing its lines through `writer`; flushes after every read.

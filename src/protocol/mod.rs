@@ -12,8 +12,8 @@ pub mod schema;
 pub use params::*;
 pub use results::*;
 
-use crate::supervisor::session_messages::StopReport;
-use crate::supervisor::session_messages::{HealthReport, KillReport, RestartReport, StartReport};
+use crate::supervisor::session::messages::StopReport;
+use crate::supervisor::session::messages::{HealthReport, KillReport, RestartReport, StartReport};
 use crate::supervisor::status::{InspectReport, StatusReport};
 
 /// Declares the commands: the `Request` enum (serde: `{"command": NAME, "params": {...}}`),

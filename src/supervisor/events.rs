@@ -269,6 +269,28 @@ fn append(path: &std::path::Path, lines: &[u8]) {
     }
 }
 
+/// Events as the `watch` command prints them: `ts  event  task  details`.
+pub fn event_line(ev: &Event) -> String {
+    let details: Vec<String> = ev
+        .data
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect();
+    format!(
+        "{}  {:<15} {:<12} {}",
+        ev.ts,
+        ev.event,
+        ev.task.as_deref().unwrap_or("-"),
+        details.join(" ")
+    )
+    .trim_end()
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

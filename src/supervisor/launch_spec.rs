@@ -1,6 +1,6 @@
 //! Builds the one tmux call that starts a task: command, options, hook, log pipe.
 
-use super::task::TaskContext;
+use super::context::TaskContext;
 use crate::config::TaskConfig;
 use crate::tmux::panes::opt;
 use crate::tmux::window::LaunchSpec;

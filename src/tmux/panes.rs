@@ -1,8 +1,9 @@
 //! One `list-panes` call reads the state of every task window of a session.
 
+use super::client::{Tmux, THEN};
 pub use super::options::opt;
 use super::options::{read, Desired, HealthMark, Verdict};
-use super::{target, Tmux, THEN};
+use super::target;
 use crate::error::Result;
 use std::collections::BTreeMap;
 

@@ -1,7 +1,8 @@
 //! The tmux calls that act on one task window: launch (one call), interrupt, kill.
 
+use super::client::{Tmux, THEN};
 use super::panes::{opt, SKIPPED_PREFIX};
-use super::{target, Tmux, THEN};
+use super::target;
 use crate::error::{Error, Result};
 
 /// Everything needed to start a task in its window with one tmux call.

@@ -1,9 +1,9 @@
 //! Messages the [`SessionSupervisor`](super::session::SessionSupervisor) handles,
 //! and the reports it answers with.
 
-use super::task_messages::{Launched, Stopped};
 use crate::error::Result;
 use crate::probe::ProbeResult;
+use crate::supervisor::task::messages::{Launched, Stopped};
 use actix::Message;
 use serde::Serialize;
 

@@ -3,14 +3,15 @@
 //! Nothing here blocks the actor: async work is spawned and its result comes back
 //! through `into_actor(..).map(..)`; timers carry the generation they were set for.
 
-use super::daemon_messages::TaskRecovered;
-use super::events::EventKind;
-use super::policy;
-use super::state::{self, Health, TaskState};
-use super::task::{alive, health_option, launch, stop, EnvSource, TaskActor};
-use super::task_messages::{Launched, PaneObserved, Retire};
+use super::actions::{alive, health_option, launch, stop, EnvSource};
+use super::TaskActor;
 use crate::probe::{self, ProbeResult};
 use crate::process;
+use crate::supervisor::events::EventKind;
+use crate::supervisor::policy;
+use crate::supervisor::session::resident_messages::{Observe, TaskRecovered};
+use crate::supervisor::state::{self, Health, TaskState};
+use crate::supervisor::task::messages::{Launched, PaneObserved, Retire};
 use crate::tmux::options::{Desired, Verdict};
 use crate::tmux::panes::{self, opt};
 use crate::tmux::{window, PaneInfo};
@@ -66,7 +67,7 @@ impl TaskActor {
             self.schedule_probe(FAST_PROBE, ctx);
             self.watch_exit(launched.pane_pid, ctx);
             // The run may already have ended while the launch was in flight.
-            self.sup.do_send(super::daemon_messages::Observe);
+            self.links.observe.do_send(Observe);
         }
     }
 
@@ -78,7 +79,7 @@ impl TaskActor {
                 .into_actor(self)
                 .map(move |_, act, _| {
                     if act.pane_pid == Some(pid) {
-                        act.sup.do_send(super::daemon_messages::Observe);
+                        act.links.observe.do_send(Observe);
                     }
                 }),
         );
@@ -207,7 +208,7 @@ impl TaskActor {
             self.fail_streak = 0;
             if self.notify_recovered {
                 self.notify_recovered = false;
-                self.sup.do_send(TaskRecovered {
+                self.links.recovered.do_send(TaskRecovered {
                     task: self.cfg.name.clone(),
                 });
             }
@@ -403,7 +404,7 @@ impl TaskActor {
         if known {
             self.publish(
                 EventKind::Started,
-                json!({"pid": super::launch_spec::task_pid(&self.cfg, pane.pane_pid), "run": pane.run, "adopted": true}),
+                json!({"pid": crate::supervisor::launch_spec::task_pid(&self.cfg, pane.pane_pid), "run": pane.run, "adopted": true}),
             );
         }
         if self.supervising {
@@ -446,10 +447,8 @@ impl Handler<PaneObserved> for TaskActor {
                     let unsettled = pane.dead_status.is_none() && pane.dead_signal.is_none();
                     let since = *self.unsettled_since.get_or_insert_with(Instant::now);
                     if unsettled && since.elapsed() < UNSETTLED_LIMIT {
-                        let sup = self.sup.clone();
-                        ctx.run_later(UNSETTLED_RECHECK, move |_, _| {
-                            sup.do_send(super::daemon_messages::Observe)
-                        });
+                        let observe = self.links.observe.clone();
+                        ctx.run_later(UNSETTLED_RECHECK, move |_, _| observe.do_send(Observe));
                         return;
                     }
                     self.unsettled_since = None;

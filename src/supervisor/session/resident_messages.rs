@@ -1,9 +1,9 @@
 //! Messages a resident (supervising) [`SessionSupervisor`](super::session::SessionSupervisor)
 //! handles: event subscriptions, config reloads, and its internal wake-ups.
 
-use super::events::Event;
 use crate::config::Config;
 use crate::error::Result;
+use crate::supervisor::events::Event;
 use actix::prelude::*;
 use serde::Serialize;
 
@@ -54,7 +54,7 @@ pub struct ConfigError {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Publish {
-    pub event: super::events::EventKind,
+    pub event: crate::supervisor::events::EventKind,
     pub task: Option<String>,
     pub data: serde_json::Value,
 }

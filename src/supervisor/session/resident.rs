@@ -2,16 +2,16 @@
 //! session's exit channel, plus a cheap fallback poll), adoption, dispatching pane
 //! facts to the task actors, the event bus, config reloads and rest_for_one.
 
-use super::daemon_messages::*;
-use super::events::Event;
-use super::events::EventKind;
-use super::launch_spec::exit_channel;
-use super::session::{Plan, SessionSupervisor};
-use super::session_messages::StartReport;
-use super::task_messages::{PaneObserved, Retire};
+use super::orchestration::Orchestration;
+use super::SessionSupervisor;
+use crate::config::graph;
 use crate::config::{Config, Strategy};
 use crate::error::{Error, Result};
-use crate::graph;
+use crate::supervisor::events::EventKind;
+use crate::supervisor::launch_spec::exit_channel;
+use crate::supervisor::session::messages::StartReport;
+use crate::supervisor::session::resident_messages::*;
+use crate::supervisor::task::messages::{PaneObserved, Retire};
 use crate::tmux::options::Desired;
 use crate::tmux::{panes, window, SessionSnapshot};
 use actix::prelude::*;
@@ -29,13 +29,13 @@ impl SessionSupervisor {
     /// Adopt what runs (or start the auto_start tasks of a missing session), then
     /// watch for exits.
     pub(super) fn begin_supervising(&mut self, ctx: &mut Context<Self>) {
-        let plan = self.plan(ctx.address());
+        let plan = self.orchestration(ctx.address());
         let first = async move { plan.snapshot().await };
         ctx.spawn(first.into_actor(self).map(|snap, act, ctx| {
             match snap {
                 Ok(snap) if snap.exists => act.dispatch(&snap),
                 _ => {
-                    let plan = act.plan(ctx.address());
+                    let plan = act.orchestration(ctx.address());
                     let start = async move {
                         if let Err(e) = plan.clone().start(Vec::new()).await {
                             plan.publish(
@@ -159,7 +159,7 @@ impl Handler<TaskRecovered> for SessionSupervisor {
         if dependents.is_empty() {
             return;
         }
-        let plan = self.plan(ctx.address());
+        let plan = self.orchestration(ctx.address());
         let fut = async move {
             if let Err(e) = plan.clone().restart_dependents(dependents).await {
                 plan.publish(
@@ -205,7 +205,7 @@ impl Handler<ReloadConfig> for SessionSupervisor {
             return Box::pin(async move { Err(Error::config(message)) });
         }
         let mut report = diff(&self.cfg, &new);
-        let old_plan = self.plan(ctx.address());
+        let old_plan = self.orchestration(ctx.address());
         let retired: Vec<_> = report
             .removed
             .iter()
@@ -218,7 +218,7 @@ impl Handler<ReloadConfig> for SessionSupervisor {
             let actor = self.spawn_task(&task, ctx.address());
             self.tasks.insert(name.clone(), actor);
         }
-        let new_plan = self.plan(ctx.address());
+        let new_plan = self.orchestration(ctx.address());
         Box::pin(async move {
             let snap = old_plan.snapshot().await?;
             let live = |n: &String| snap.pane(n).is_some_and(|p| !p.dead);
@@ -276,7 +276,7 @@ impl Handler<ReloadConfig> for SessionSupervisor {
     }
 }
 
-impl Plan {
+impl Orchestration {
     /// rest_for_one: stop `names` (dependents of a task that was just restarted and is
     /// healthy again) in reverse dependency order, then start them in dependency order.
     /// Tasks stopped by hand or given up on are left alone.
@@ -308,26 +308,4 @@ impl Plan {
         self.schedule(&snap, order, &mut report).await;
         Ok(())
     }
-}
-
-/// Events as the `watch` command prints them: `ts  event  task  details`.
-pub fn event_line(ev: &Event) -> String {
-    let details: Vec<String> = ev
-        .data
-        .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => format!("{k}={s}"),
-            other => format!("{k}={other}"),
-        })
-        .collect();
-    format!(
-        "{}  {:<15} {:<12} {}",
-        ev.ts,
-        ev.event,
-        ev.task.as_deref().unwrap_or("-"),
-        details.join(" ")
-    )
-    .trim_end()
-    .to_string()
 }

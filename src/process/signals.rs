@@ -1,0 +1,54 @@
+//! Signals to processes and process groups, and whether they are alive.
+
+use super::procfs::*;
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::unistd::Pid;
+use std::path::Path;
+
+/// The process exists and is not a zombie.
+pub fn pid_alive(pid: u32) -> bool {
+    if pid == 0 || pid > i32::MAX as u32 {
+        return false;
+    }
+    match kill(Pid::from_raw(pid as i32), None) {
+        Ok(()) | Err(nix::errno::Errno::EPERM) => {}
+        Err(_) => return false,
+    }
+    match read_stat(pid) {
+        Some(s) => s.state != 'Z' && s.state != 'X',
+        // Raced with its exit, or /proc is unreadable: trust kill().
+        None => Path::new(&format!("/proc/{pid}")).exists(),
+    }
+}
+
+/// The process group exists and has at least one member that is not a zombie.
+pub fn group_alive(pgid: u32) -> bool {
+    if pgid <= 1 || pgid > i32::MAX as u32 {
+        return false;
+    }
+    match killpg(Pid::from_raw(pgid as i32), None) {
+        Ok(()) | Err(nix::errno::Errno::EPERM) => {}
+        Err(_) => return false,
+    }
+    live_stats().any(|(_, s)| s.pgrp == pgid)
+}
+
+/// Send `sig` to a process group; false when it does not exist (or on any error).
+pub fn signal_group(pgid: u32, sig: Signal) -> bool {
+    // pgid 0/1 would mean "our own group" / init: never.
+    if pgid <= 1 || pgid > i32::MAX as u32 {
+        return false;
+    }
+    if pgid == std::process::id() || Some(pgid) == pgid_of(std::process::id()) {
+        return false;
+    }
+    killpg(Pid::from_raw(pgid as i32), sig).is_ok()
+}
+
+/// Send `sig` to one process; false when it does not exist (or on any error).
+pub fn signal_pid(pid: u32, sig: Signal) -> bool {
+    if pid <= 1 || pid > i32::MAX as u32 || pid == std::process::id() {
+        return false;
+    }
+    kill(Pid::from_raw(pid as i32), sig).is_ok()
+}

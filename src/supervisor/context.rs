@@ -1,0 +1,75 @@
+//! What every task actor of a session shares (names, shell, tmux, paths), and the
+//! environment rules derived from it.
+
+use crate::config::{Config, TaskConfig};
+use crate::tmux::Tmux;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What a task actor shares with the session: names, shell, tmux, paths.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    pub session: String,
+    pub shell: String,
+    pub tmux: Tmux,
+    pub hook_timeout: Duration,
+    /// The taskmux executable (log sink and tmux hooks run it).
+    pub exe: PathBuf,
+    /// The environment of the taskmux call that starts tasks.
+    pub base_env: Vec<(String, String)>,
+}
+
+/// The environment a task runs with: the caller's, then env_file/env, PORT and
+/// TASKMUX_TASK/TASKMUX_SESSION.
+pub fn task_env(ctx: &TaskContext, cfg: &TaskConfig) -> Vec<(String, String)> {
+    let mut env: std::collections::BTreeMap<String, String> = ctx
+        .base_env
+        .iter()
+        .filter(|(k, _)| k != "TMUX" && k != "TMUX_PANE")
+        .cloned()
+        .collect();
+    env.extend(cfg.env.clone());
+    if let Some(port) = cfg.port {
+        env.insert("PORT".into(), port.to_string());
+    }
+    env.insert("TASKMUX_TASK".into(), cfg.name.clone());
+    env.insert("TASKMUX_SESSION".into(), ctx.session.clone());
+    env.into_iter().collect()
+}
+
+pub fn hook_env(ctx: &TaskContext, task: &str) -> Vec<(String, String)> {
+    vec![
+        ("TASKMUX_TASK".into(), task.to_string()),
+        ("TASKMUX_SESSION".into(), ctx.session.clone()),
+    ]
+}
+
+impl TaskContext {
+    /// The context for a session started from this process.
+    pub fn for_config(cfg: &Config) -> TaskContext {
+        TaskContext {
+            session: cfg.name.clone(),
+            shell: crate::process::default_shell(cfg.shell.as_deref()),
+            tmux: crate::tmux::Tmux::from_env(),
+            hook_timeout: cfg.hook_timeout,
+            exe: own_exe(),
+            base_env: std::env::vars().collect(),
+        }
+    }
+}
+
+/// This executable's path, for the commands tmux runs (log sink, hooks, `_exec`).
+/// A binary replaced while it runs (an upgrade under a running daemon) reads as
+/// "PATH (deleted)": the path itself is what new launches must use.
+fn own_exe() -> std::path::PathBuf {
+    match std::env::current_exe() {
+        Ok(p) => {
+            let s = p.to_string_lossy();
+            match s.strip_suffix(" (deleted)") {
+                Some(live) => live.into(),
+                None => p,
+            }
+        }
+        Err(_) => "taskmux".into(),
+    }
+}

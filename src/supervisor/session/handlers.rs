@@ -1,0 +1,96 @@
+//! The SessionSupervisor's request handlers: each runs its sequence off the actor.
+
+use super::messages::*;
+use super::SessionSupervisor;
+use crate::error::Result;
+use crate::supervisor::status::{self, GetStatus, Inspect, InspectReport, StatusReport};
+use crate::supervisor::task::messages::Probe;
+use actix::prelude::*;
+
+impl Handler<StartTasks> for SessionSupervisor {
+    type Result = ResponseFuture<Result<StartReport>>;
+
+    fn handle(&mut self, msg: StartTasks, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.orchestration(ctx.address()).start(msg.names))
+    }
+}
+
+impl Handler<StopTasks> for SessionSupervisor {
+    type Result = ResponseFuture<Result<StopReport>>;
+
+    fn handle(&mut self, msg: StopTasks, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(
+            self.orchestration(ctx.address())
+                .stop(msg.names, msg.end_session),
+        )
+    }
+}
+
+impl Handler<RestartTasks> for SessionSupervisor {
+    type Result = ResponseFuture<Result<RestartReport>>;
+
+    fn handle(&mut self, msg: RestartTasks, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.orchestration(ctx.address()).restart(msg.names))
+    }
+}
+
+impl Handler<KillTask> for SessionSupervisor {
+    type Result = ResponseFuture<Result<KillReport>>;
+
+    fn handle(&mut self, msg: KillTask, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.orchestration(ctx.address()).kill(msg.name))
+    }
+}
+
+impl Handler<CheckHealth> for SessionSupervisor {
+    type Result = ResponseFuture<Result<HealthReport>>;
+
+    fn handle(&mut self, _: CheckHealth, ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.orchestration(ctx.address()).health())
+    }
+}
+
+impl Handler<GetStatus> for SessionSupervisor {
+    type Result = ResponseFuture<Result<StatusReport>>;
+
+    fn handle(&mut self, _: GetStatus, ctx: &mut Context<Self>) -> Self::Result {
+        let plan = self.orchestration(ctx.address());
+        Box::pin(async move {
+            let snap = plan.snapshot().await?;
+            Ok(status::build(&plan.cfg, &snap))
+        })
+    }
+}
+
+impl Handler<Inspect> for SessionSupervisor {
+    type Result = ResponseFuture<Result<InspectReport>>;
+
+    fn handle(&mut self, msg: Inspect, ctx: &mut Context<Self>) -> Self::Result {
+        let plan = self.orchestration(ctx.address());
+        Box::pin(async move {
+            let actor = plan.actor(&msg.name)?.clone();
+            let snap = plan.settled_snapshot(&msg.name).await?;
+            let mut report = status::inspect(&plan.cfg, &snap, &msg.name);
+            if report.running {
+                // `healthy` is a fresh probe, as in the original.
+                let pane = snap.pane(&msg.name).cloned();
+                if let Ok(probe) = actor.send(Probe { pane }).await {
+                    report.healthy = probe.healthy;
+                    report.last_health = Some(probe.health_mark().to_string());
+                    let health = if probe.healthy {
+                        crate::supervisor::state::Health::Healthy
+                    } else {
+                        crate::supervisor::state::Health::Unhealthy(format!(
+                            "{}: {}",
+                            probe.method, probe.detail
+                        ))
+                    };
+                    report.detail = crate::supervisor::state::TaskState::Running { health };
+                    report.state = report.detail.label();
+                    report.reason = report.detail.reason();
+                }
+            }
+            Ok(report)
+        })
+    }
+}

@@ -1,0 +1,265 @@
+//! What a task actor does to its task, as async functions run off the actor:
+//! launch (port cleanup, hooks, the one tmux call), the stop escalation, kill,
+//! probes and waiting for readiness.
+
+use super::messages::{Launched, Stopped};
+use crate::config::TaskConfig;
+use crate::error::{Error, Result};
+use crate::hooks::{run_hook, HookKind, HookRun};
+use crate::probe::{self, ProbeResult};
+use crate::process;
+use crate::supervisor::context::{hook_env, task_env, TaskContext};
+use crate::tmux::options::Desired;
+use crate::tmux::panes::opt;
+use crate::tmux::{window, PaneInfo};
+use nix::sys::signal::Signal;
+use std::time::{Duration, Instant};
+
+/// How long after SIGTERM before SIGKILL.
+pub const TERM_GRACE: Duration = Duration::from_secs(3);
+/// How often a stop checks whether the process is gone.
+const GONE_POLL: Duration = Duration::from_millis(10);
+
+/// Run the task-level hook of `kind`, if configured.
+async fn task_hook(ctx: &TaskContext, cfg: &TaskConfig, kind: HookKind) -> Result<()> {
+    let Some(command) = kind.pick(&cfg.hooks) else {
+        return Ok(());
+    };
+    run_hook(HookRun {
+        kind,
+        command,
+        scope: &cfg.name,
+        shell: &ctx.shell,
+        cwd: &cfg.cwd,
+        env: hook_env(ctx, &cfg.name),
+        timeout: ctx.hook_timeout,
+    })
+    .await
+    .map(drop)
+}
+
+pub(super) fn alive(pane: &Option<PaneInfo>) -> bool {
+    pane.as_ref()
+        .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid))
+}
+
+/// Where a launch takes the task's environment from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EnvSource {
+    /// The environment of this taskmux process (a start or restart by request).
+    Caller,
+    /// The environment kept from the run before (an automatic restart), if any.
+    Kept,
+}
+
+pub(super) async fn launch(
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    pane: Option<PaneInfo>,
+    env: EnvSource,
+) -> Result<Launched> {
+    let mut freed_port = Vec::new();
+    if let Some(port) = cfg.port {
+        freed_port = process::free_port(port, Duration::from_secs(2)).await;
+    }
+    task_hook(&ctx, &cfg, HookKind::BeforeStart).await?;
+    let run = pane.as_ref().map_or(0, |p| p.run) + 1;
+    let env_file = crate::exec_env::env_file(&ctx.session, &cfg.name);
+    if env == EnvSource::Caller || !tokio::fs::try_exists(&env_file).await.unwrap_or(false) {
+        crate::exec_env::write(env_file.clone(), task_env(&ctx, &cfg)).await?;
+    }
+    let spec = crate::supervisor::launch_spec::build(&ctx, &cfg, pane.is_some(), run, &env_file);
+    let started = window::launch(&ctx.tmux, &spec).await?;
+    task_hook(&ctx, &cfg, HookKind::AfterStart).await?;
+    Ok(Launched {
+        task: cfg.name.clone(),
+        pid: crate::supervisor::launch_spec::task_pid(&cfg, started.pane_pid),
+        pane_pid: started.pane_pid,
+        window_id: started.window_id,
+        pane_id: started.pane_id,
+        run,
+        freed_port,
+    })
+}
+
+/// True once nothing of the pane's process group or session is left.
+fn gone(pane_pid: u32) -> bool {
+    !process::group_alive(pane_pid) && process::session_processes(pane_pid).is_empty()
+}
+
+async fn wait_gone(pane_pid: u32, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    // The pane's process first, event-driven (a pidfd); then whatever of its group
+    // or session outlived it, by polling /proc (rarely anything).
+    if tokio::time::timeout(within, crate::process_exit::wait_exit(pane_pid))
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    loop {
+        if gone(pane_pid) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(GONE_POLL).await;
+    }
+}
+
+fn signal_all(pane_pid: u32, sig: Signal) {
+    process::signal_group(pane_pid, sig);
+    for pid in process::session_processes(pane_pid) {
+        process::signal_pid(pid, sig);
+    }
+}
+
+/// Stop escalation. `mark_desired` records the stop as the user's wish first (a
+/// supervisor restarting an unhealthy task does not).
+pub(super) async fn stop(
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    pane: Option<PaneInfo>,
+    mark_desired: bool,
+) -> Result<Stopped> {
+    let started = Instant::now();
+    let report = |was_running, stage: &str| Stopped {
+        task: cfg.name.clone(),
+        was_running,
+        stage: stage.to_string(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    let Some(pane) = pane else {
+        return Ok(report(false, ""));
+    };
+    // The wish is recorded first, so no supervisor restarts what the user stops.
+    let alive = !pane.dead && process::pid_alive(pane.pane_pid);
+    if !alive || cfg.hooks.before_stop.is_some() {
+        if mark_desired {
+            window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, Desired::Stopped).await?;
+        }
+        if !alive {
+            return Ok(report(false, ""));
+        }
+        task_hook(&ctx, &cfg, HookKind::BeforeStop).await?;
+        window::interrupt(&ctx.tmux, &ctx.session, &cfg.name, false).await?;
+    } else {
+        // No hook in between: record and send C-c in one tmux call.
+        window::interrupt(&ctx.tmux, &ctx.session, &cfg.name, mark_desired).await?;
+    }
+    let stage = if wait_gone(pane.pane_pid, cfg.stop_grace_period).await {
+        "SIGINT"
+    } else {
+        signal_all(pane.pane_pid, Signal::SIGTERM);
+        if wait_gone(pane.pane_pid, TERM_GRACE).await {
+            "SIGTERM"
+        } else {
+            signal_all(pane.pane_pid, Signal::SIGKILL);
+            if !wait_gone(pane.pane_pid, Duration::from_secs(2)).await {
+                return Err(Error::failed(format!(
+                    "task '{}' (pid {}) survived SIGKILL",
+                    cfg.name, pane.pane_pid
+                )));
+            }
+            "SIGKILL"
+        }
+    };
+    crate::logs::write_marker_soon(
+        &ctx.session,
+        &cfg.name,
+        crate::logs::Marker::Stop {
+            by: stage.to_string(),
+        },
+    )
+    .await
+    .ok();
+    task_hook(&ctx, &cfg, HookKind::AfterStop).await?;
+    Ok(report(true, stage))
+}
+
+pub(super) async fn kill(
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    pane: Option<PaneInfo>,
+) -> Result<bool> {
+    let Some(pane) = pane else {
+        return Ok(false);
+    };
+    window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, Desired::Stopped)
+        .await
+        .ok();
+    let was_alive = !pane.dead && process::pid_alive(pane.pane_pid);
+    if was_alive {
+        signal_all(pane.pane_pid, Signal::SIGKILL);
+        wait_gone(pane.pane_pid, Duration::from_secs(2)).await;
+    }
+    crate::logs::write_marker_soon(&ctx.session, &cfg.name, crate::logs::Marker::Kill)
+        .await
+        .ok();
+    window::kill_window(&ctx.tmux, &ctx.session, &cfg.name).await?;
+    Ok(was_alive)
+}
+
+/// Probe once, with the task's configured method.
+pub(super) async fn probe_once(
+    ctx: &TaskContext,
+    cfg: &TaskConfig,
+    pane: &Option<PaneInfo>,
+) -> ProbeResult {
+    let spec = probe::spec_for(cfg, &ctx.shell, alive(pane));
+    probe::probe(&spec, cfg.health_timeout).await
+}
+
+/// Keep the probe's verdict in the window, where every taskmux process reads it.
+pub(super) async fn record_health(ctx: &TaskContext, cfg: &TaskConfig, result: &ProbeResult) {
+    window::set_options(
+        &ctx.tmux,
+        &ctx.session,
+        &cfg.name,
+        &[(opt::HEALTH, health_option(result))],
+    )
+    .await
+    .ok();
+}
+
+pub(super) fn health_option(result: &ProbeResult) -> String {
+    result.health_mark().to_string()
+}
+
+pub(super) async fn await_ready(
+    ctx: TaskContext,
+    cfg: TaskConfig,
+    pane_pid: u32,
+    deadline: Duration,
+) -> Result<(), String> {
+    let until = Instant::now() + deadline;
+    let mut interval = Duration::from_millis(50);
+    loop {
+        if !process::pid_alive(pane_pid) {
+            let snap = crate::tmux::panes::snapshot(&ctx.tmux, &ctx.session)
+                .await
+                .map_err(|e| e.message)?;
+            let how = snap.pane(&cfg.name).map_or("lost its window".into(), |p| {
+                crate::supervisor::state::from_pane(p).label()
+            });
+            return Err(format!("task '{}' {how} before becoming healthy", cfg.name));
+        }
+        let spec = probe::spec_for(&cfg, &ctx.shell, true);
+        let result = probe::probe(&spec, cfg.health_timeout).await;
+        if result.healthy {
+            record_health(&ctx, &cfg, &result).await;
+            return Ok(());
+        }
+        let last = format!("{}: {}", result.method, result.detail);
+        if Instant::now() >= until {
+            return Err(format!(
+                "task '{}' did not become healthy within {} (last probe: {last})",
+                cfg.name,
+                humantime::format_duration(deadline)
+            ));
+        }
+        tokio::time::sleep(interval.min(until.saturating_duration_since(Instant::now()))).await;
+        interval = (interval * 2).min(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,128 @@
+//! The TaskActor's handlers of requests from its session supervisor.
+
+use super::actions::{await_ready, kill, launch, probe_once, record_health, stop, EnvSource};
+use super::messages::*;
+use super::TaskActor;
+use crate::error::{Error, Result};
+use crate::probe::ProbeResult;
+use crate::process;
+use crate::supervisor::events::EventKind;
+use crate::supervisor::state::{Health, TaskState};
+use actix::prelude::*;
+
+impl Handler<Launch> for TaskActor {
+    /// Atomic: launches, stops and kills of one task never overlap (two starts racing,
+    /// e.g. the daemon's own and a client's, would create two windows).
+    type Result = AtomicResponse<Self, Result<Launched>>;
+
+    fn handle(&mut self, msg: Launch, _: &mut Context<Self>) -> Self::Result {
+        let tracked_alive = self.pane_pid.is_some_and(process::pid_alive);
+        if matches!(self.state, TaskState::Starting) || (self.state.is_running() && tracked_alive) {
+            let err = Error::new(
+                crate::error::ErrorCode::AlreadyRunning,
+                format!("task '{}' is already running", self.cfg.name),
+            );
+            return AtomicResponse::new(Box::pin(actix::fut::ready(Err(err))));
+        }
+        self.state = TaskState::Starting;
+        self.generation += 1;
+        let fut = launch(
+            self.ctx.clone(),
+            self.cfg.clone(),
+            msg.pane,
+            EnvSource::Caller,
+        );
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
+            match &res {
+                Ok(launched) => act.on_launched(launched, None, ctx),
+                Err(e) => {
+                    act.state = TaskState::NotStarted;
+                    act.publish(
+                        EventKind::StartFailed,
+                        serde_json::json!({"message": e.message}),
+                    );
+                }
+            }
+            res
+        })))
+    }
+}
+
+impl Handler<AwaitReady> for TaskActor {
+    type Result = ResponseActFuture<Self, Result<(), String>>;
+
+    fn handle(&mut self, msg: AwaitReady, _: &mut Context<Self>) -> Self::Result {
+        let pid = msg.pane_pid;
+        let fut = await_ready(self.ctx.clone(), self.cfg.clone(), pid, msg.deadline);
+        Box::pin(fut.into_actor(self).map(move |res, act, _| {
+            if res.is_ok() && act.state.is_running() && act.pane_pid == Some(pid) {
+                act.note_health(Health::Healthy);
+            }
+            res
+        }))
+    }
+}
+
+impl Handler<Stop> for TaskActor {
+    type Result = AtomicResponse<Self, Result<Stopped>>;
+
+    fn handle(&mut self, msg: Stop, _: &mut Context<Self>) -> Self::Result {
+        self.state = TaskState::Stopping;
+        self.generation += 1;
+        let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane, true);
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, _| {
+            act.state = TaskState::Stopped;
+            act.generation += 1;
+            if let Ok(s) = &res {
+                if s.was_running {
+                    act.publish(
+                        EventKind::Stopped,
+                        serde_json::json!({"stage": s.stage, "elapsed_ms": s.elapsed_ms}),
+                    );
+                }
+            }
+            res
+        })))
+    }
+}
+
+impl Handler<Kill> for TaskActor {
+    type Result = AtomicResponse<Self, Result<bool>>;
+
+    fn handle(&mut self, msg: Kill, _: &mut Context<Self>) -> Self::Result {
+        self.generation += 1;
+        let had_window = msg.pane.is_some();
+        let fut = kill(self.ctx.clone(), self.cfg.clone(), msg.pane);
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
+            act.state = TaskState::NotStarted;
+            act.generation += 1;
+            act.pane_pid = None;
+            if let Ok(was_running) = &res {
+                if had_window {
+                    act.publish(
+                        EventKind::Killed,
+                        serde_json::json!({"was_running": was_running}),
+                    );
+                }
+            }
+            res
+        })))
+    }
+}
+
+impl Handler<Probe> for TaskActor {
+    type Result = ResponseActFuture<Self, ProbeResult>;
+
+    fn handle(&mut self, msg: Probe, _: &mut Context<Self>) -> Self::Result {
+        let ctx = self.ctx.clone();
+        let cfg = self.cfg.clone();
+        let fut = async move {
+            let result = probe_once(&ctx, &cfg, &msg.pane).await;
+            if msg.pane.is_some() {
+                record_health(&ctx, &cfg, &result).await;
+            }
+            result
+        };
+        Box::pin(fut.into_actor(self))
+    }
+}
