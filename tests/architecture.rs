@@ -341,7 +341,6 @@ const STILL_LONG: &[&str] = &[
     "src/logs/read.rs",
     "src/logs/sink.rs",
     "src/commands/init.rs",
-    "src/supervisor/task/resident.rs",
 ];
 
 #[test]

@@ -20,8 +20,6 @@ pub enum Health {
 pub enum TaskState {
     /// Never started in this session (no window).
     NotStarted,
-    /// Waiting for dependencies to become healthy.
-    WaitingDeps { on: Vec<String> },
     /// Launched; the first probes have not passed yet.
     Starting,
     /// The process is alive.
@@ -48,7 +46,6 @@ impl TaskState {
     pub fn label(&self) -> String {
         match self {
             TaskState::NotStarted => "stopped".into(),
-            TaskState::WaitingDeps { .. } => "waiting".into(),
             TaskState::Starting => "starting".into(),
             TaskState::Running { health } => match health {
                 Health::Unknown => "running".into(),
@@ -84,7 +81,6 @@ impl TaskState {
     /// Why the task is not running, when there is something to say.
     pub fn reason(&self) -> Option<String> {
         match self {
-            TaskState::WaitingDeps { on } => Some(format!("waiting for {}", on.join(", "))),
             TaskState::Running {
                 health: Health::Unhealthy(r),
             } => Some(r.clone()),

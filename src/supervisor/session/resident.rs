@@ -128,14 +128,6 @@ impl Handler<Unsubscribe> for SessionSupervisor {
     }
 }
 
-impl Handler<LastSeq> for SessionSupervisor {
-    type Result = u64;
-
-    fn handle(&mut self, _: LastSeq, _: &mut Context<Self>) -> u64 {
-        self.bus.last_seq()
-    }
-}
-
 impl Handler<ConfigError> for SessionSupervisor {
     type Result = ();
 

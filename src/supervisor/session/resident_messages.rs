@@ -70,8 +70,3 @@ pub struct Observe;
 pub struct TaskRecovered {
     pub task: String,
 }
-
-/// The last seq published on the bus (0 before any event).
-#[derive(Message)]
-#[rtype(result = "u64")]
-pub struct LastSeq;

@@ -1,13 +1,13 @@
 //! The TaskActor's handlers of requests from its session supervisor.
 
 use super::actions::{await_ready, kill, launch, probe_once, record_health, stop, EnvSource};
+use super::life::Life;
 use super::messages::*;
 use super::TaskActor;
 use crate::error::{Error, Result};
 use crate::probe::ProbeResult;
-use crate::process;
 use crate::supervisor::events::EventKind;
-use crate::supervisor::state::{Health, TaskState};
+use crate::supervisor::state::Health;
 use actix::prelude::*;
 
 impl Handler<Launch> for TaskActor {
@@ -15,17 +15,20 @@ impl Handler<Launch> for TaskActor {
     /// e.g. the daemon's own and a client's, would create two windows).
     type Result = AtomicResponse<Self, Result<Launched>>;
 
-    fn handle(&mut self, msg: Launch, _: &mut Context<Self>) -> Self::Result {
-        let tracked_alive = self.pane_pid.is_some_and(process::pid_alive);
-        if matches!(self.state, TaskState::Starting) || (self.state.is_running() && tracked_alive) {
+    fn handle(&mut self, msg: Launch, ctx: &mut Context<Self>) -> Self::Result {
+        let running = match &self.life {
+            Life::Launching { .. } => true,
+            Life::Running(run) => !run.ended,
+            _ => false,
+        };
+        if running {
             let err = Error::new(
                 crate::error::ErrorCode::AlreadyRunning,
                 format!("task '{}' is already running", self.cfg.name),
             );
             return AtomicResponse::new(Box::pin(actix::fut::ready(Err(err))));
         }
-        self.state = TaskState::Starting;
-        self.generation += 1;
+        self.enter(Life::Launching { attempt: None }, ctx);
         let fut = launch(
             self.ctx.clone(),
             self.cfg.clone(),
@@ -36,7 +39,7 @@ impl Handler<Launch> for TaskActor {
             match &res {
                 Ok(launched) => act.on_launched(launched, None, ctx),
                 Err(e) => {
-                    act.state = TaskState::NotStarted;
+                    act.enter(Life::Idle, ctx);
                     act.publish(
                         EventKind::StartFailed,
                         serde_json::json!({"message": e.message}),
@@ -55,8 +58,8 @@ impl Handler<AwaitReady> for TaskActor {
         let pid = msg.pane_pid;
         let fut = await_ready(self.ctx.clone(), self.cfg.clone(), pid, msg.deadline);
         Box::pin(fut.into_actor(self).map(move |res, act, _| {
-            if res.is_ok() && act.state.is_running() && act.pane_pid == Some(pid) {
-                act.note_health(Health::Healthy);
+            if res.is_ok() {
+                act.note_health(pid, Health::Healthy);
             }
             res
         }))
@@ -66,13 +69,11 @@ impl Handler<AwaitReady> for TaskActor {
 impl Handler<Stop> for TaskActor {
     type Result = AtomicResponse<Self, Result<Stopped>>;
 
-    fn handle(&mut self, msg: Stop, _: &mut Context<Self>) -> Self::Result {
-        self.state = TaskState::Stopping;
-        self.generation += 1;
+    fn handle(&mut self, msg: Stop, ctx: &mut Context<Self>) -> Self::Result {
+        self.enter(Life::Stopping, ctx);
         let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane, true);
-        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, _| {
-            act.state = TaskState::Stopped;
-            act.generation += 1;
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
+            act.enter(Life::Stopped, ctx);
             if let Ok(s) = &res {
                 if s.was_running {
                     act.publish(
@@ -89,14 +90,13 @@ impl Handler<Stop> for TaskActor {
 impl Handler<Kill> for TaskActor {
     type Result = AtomicResponse<Self, Result<bool>>;
 
-    fn handle(&mut self, msg: Kill, _: &mut Context<Self>) -> Self::Result {
-        self.generation += 1;
+    fn handle(&mut self, msg: Kill, ctx: &mut Context<Self>) -> Self::Result {
+        // Timers of the run go now: nothing may restart what is being killed.
+        self.enter(Life::Stopping, ctx);
         let had_window = msg.pane.is_some();
         let fut = kill(self.ctx.clone(), self.cfg.clone(), msg.pane);
-        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, _| {
-            act.state = TaskState::NotStarted;
-            act.generation += 1;
-            act.pane_pid = None;
+        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
+            act.enter(Life::Idle, ctx);
             if let Ok(was_running) = &res {
                 if had_window {
                     act.publish(

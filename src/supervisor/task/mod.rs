@@ -1,24 +1,27 @@
 //! TaskActor: owns one task's window, its probes and its stop escalation.
 //!
 //! * `mod.rs` — the actor, its state and its links to the session;
+//! * `life.rs` — the `Life` enum: what the actor knows of the task, with its timers;
 //! * `messages.rs` — what it handles and answers;
 //! * `actions.rs` — launch, stop escalation, kill, probes (async, off the actor);
 //! * `handlers.rs` — the handlers of requests from the session supervisor;
-//! * `resident.rs` — the resident behaviour: adopt, notice exits, probe timer,
-//!   backoff and restarts.
+//! * `resident.rs` — the resident behaviour: adopt, notice exits, backoff and
+//!   restarts (decisions: `supervisor::policy::decide`);
+//! * `probing.rs` — the resident health timer and health verdicts.
 
 pub mod actions;
 pub mod handlers;
+pub mod life;
 pub mod messages;
+pub mod probing;
 pub mod resident;
 
 use crate::config::TaskConfig;
 use crate::supervisor::context::TaskContext;
 use crate::supervisor::events::EventKind;
 use crate::supervisor::session::resident_messages::{Observe, Publish, TaskRecovered};
-use crate::supervisor::state::TaskState;
 use actix::prelude::*;
-use std::time::Instant;
+use life::Life;
 
 /// How a task actor reaches its session supervisor: the messages it sends, not the
 /// supervisor's address.
@@ -32,35 +35,19 @@ pub struct TaskLinks {
     pub recovered: Recipient<TaskRecovered>,
 }
 
-/// One task: its configuration, the run it tracks and its state. When supervising
-/// (the resident supervisor), it also probes on a timer and restarts per its policy.
+/// One task: its configuration, its life (the run it tracks, with that run's
+/// timers) and its restart counter. When supervising (the resident supervisor), it
+/// also probes on a timer and restarts per its policy.
 pub struct TaskActor {
     pub(super) ctx: TaskContext,
     pub(super) cfg: TaskConfig,
-    pub(super) state: TaskState,
+    pub(super) life: Life,
+    /// Automatic restarts so far (mirrored in @taskmux-restarts): the backoff step.
+    pub(super) restarts: u32,
     /// The session supervisor, by the messages this actor sends it.
     pub(super) links: TaskLinks,
     /// True in the resident supervisor: health timer and restarts.
     pub(super) supervising: bool,
-    /// Pane process of the run being tracked.
-    pub(super) pane_pid: Option<u32>,
-    /// Automatic restarts so far (mirrored in @taskmux-restarts).
-    pub(super) restarts: u32,
-    /// Failed probes in a row.
-    pub(super) fail_streak: u32,
-    /// When the current run was launched or adopted.
-    pub(super) run_since: Instant,
-    /// Since when the task has been healthy without interruption.
-    pub(super) healthy_since: Option<Instant>,
-    /// Bumped whenever the tracked run changes; timers and probes of an older
-    /// generation are ignored.
-    pub(super) generation: u64,
-    /// A probe is in flight.
-    pub(super) probing: bool,
-    /// Tell the supervisor once healthy (after an automatic restart).
-    pub(super) notify_recovered: bool,
-    /// Since when the tracked pane has been dead without an exit status.
-    pub(super) unsettled_since: Option<Instant>,
 }
 
 impl TaskActor {
@@ -68,18 +55,17 @@ impl TaskActor {
         TaskActor {
             ctx,
             cfg,
-            state: TaskState::NotStarted,
+            life: Life::Idle,
+            restarts: 0,
             links,
             supervising,
-            pane_pid: None,
-            restarts: 0,
-            fail_streak: 0,
-            run_since: Instant::now(),
-            healthy_since: None,
-            generation: 0,
-            probing: false,
-            notify_recovered: false,
-            unsettled_since: None,
+        }
+    }
+
+    /// Move to `next`, cancelling the timers of the state left behind.
+    pub(super) fn enter(&mut self, next: Life, ctx: &mut Context<Self>) {
+        for timer in std::mem::replace(&mut self.life, next).timers() {
+            ctx.cancel_future(timer);
         }
     }
 
