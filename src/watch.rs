@@ -1,6 +1,7 @@
 //! Config watch: poll the config file's (mtime, size, inode) every 200 ms (editors save
 //! by rename, so the path is re-stat'ed each time), wait until it has been still for
-//! 300 ms, validate it with `config::load`, then send the supervisor `ReloadConfig`;
+//! 300 ms, validate it with `config::load` (stat and load on the blocking pool,
+//! never on the actors' thread), then send the supervisor `ReloadConfig`;
 //! a file that does not load keeps the old config and is reported (`ConfigError`,
 //! and a line on stderr).
 
@@ -34,6 +35,16 @@ fn signature(path: &Path) -> Option<Signature> {
     })
 }
 
+/// [`signature`] on the blocking pool (a stat is file-system I/O: never on the
+/// actors' thread).
+async fn signature_off_thread(path: &Path) -> Option<Signature> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || signature(&path))
+        .await
+        .ok()
+        .flatten()
+}
+
 /// Watch `path` forever, applying each settled change to `sup`; `on_reload` sees
 /// every configuration the supervisor accepted.
 pub async fn watch_config(
@@ -41,11 +52,11 @@ pub async fn watch_config(
     sup: Addr<SessionSupervisor>,
     on_reload: impl Fn(&config::Config),
 ) {
-    let mut applied = signature(&path);
+    let mut applied = signature_off_thread(&path).await;
     let mut pending: Option<(Option<Signature>, Instant)> = None;
     loop {
         tokio::time::sleep(POLL).await;
-        let now = signature(&path);
+        let now = signature_off_thread(&path).await;
         match pending {
             None if now == applied => {}
             Some((seen, since)) if seen == now => {
@@ -68,7 +79,15 @@ async fn apply(
     on_reload: &impl Fn(&config::Config),
 ) {
     let loaded = if exists {
-        config::load(path)
+        // Reading and validating the file: on the blocking pool.
+        let owned = path.to_path_buf();
+        tokio::task::spawn_blocking(move || config::load(&owned))
+            .await
+            .unwrap_or_else(|e| {
+                Err(crate::error::Error::failed(format!(
+                    "config load failed: {e}"
+                )))
+            })
     } else {
         Err(crate::error::Error::config(format!(
             "{} disappeared",

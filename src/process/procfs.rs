@@ -60,6 +60,12 @@ pub fn session_processes(sid: u32) -> Vec<u32> {
     pids
 }
 
+/// True while any live (not zombie) process is in the process group or the session
+/// that `leader` leads: one pass over /proc.
+pub fn group_or_session_alive(leader: u32) -> bool {
+    leader > 1 && live_stats().any(|(_, s)| s.pgrp == leader || s.session == leader)
+}
+
 /// The process group of `pid`.
 pub fn pgid_of(pid: u32) -> Option<u32> {
     read_stat(pid).map(|s| s.pgrp)

@@ -68,15 +68,20 @@ const SETTLE_LIMIT: Duration = Duration::from_millis(500);
 /// had to wait.
 pub async fn settle(cfg: &TaskConfig, pane_pid: u32) -> bool {
     let script = exec_simple(&cfg.command);
-    let launching = || crate::process::launching(pane_pid, &script);
-    if !launching() {
-        return false;
-    }
-    let deadline = Instant::now() + SETTLE_LIMIT;
-    while launching() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    true
+    // /proc reads, polled every millisecond: on the blocking pool, off the actors.
+    tokio::task::spawn_blocking(move || {
+        let launching = || crate::process::launching(pane_pid, &script);
+        if !launching() {
+            return false;
+        }
+        let deadline = Instant::now() + SETTLE_LIMIT;
+        while launching() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        true
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// The launch call for `cfg`, as run number `run`; the pane runs the command

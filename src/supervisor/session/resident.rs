@@ -20,6 +20,20 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// One snapshot with every pane checked against /proc (`state::as_it_is`: tmux may
+/// not have reaped an ended process yet), the /proc reads on the blocking pool.
+async fn observe(tmux: &crate::tmux::Tmux, session: &str) -> Result<SessionSnapshot> {
+    let mut snap = panes::snapshot(tmux, session).await?;
+    tokio::task::spawn_blocking(move || {
+        for pane in snap.panes.values_mut() {
+            *pane = crate::supervisor::state::as_it_is(std::mem::take(pane));
+        }
+        snap
+    })
+    .await
+    .map_err(|e| Error::failed(format!("internal error: snapshot check failed ({e})")))
+}
+
 /// Session-wide poll in case a wake-up from tmux is missed.
 pub const FALLBACK_POLL: Duration = Duration::from_secs(2);
 /// Pause before re-arming `wait-for` when tmux refused it (no server yet).
@@ -29,8 +43,8 @@ impl SessionSupervisor {
     /// Adopt what runs (or start the auto_start tasks of a missing session), then
     /// watch for exits.
     pub(super) fn begin_supervising(&mut self, ctx: &mut Context<Self>) {
-        let plan = self.orchestration(ctx.address());
-        let first = async move { plan.snapshot().await };
+        let (tmux, session) = (self.ctx.tmux.clone(), self.ctx.session.clone());
+        let first = async move { observe(&tmux, &session).await };
         ctx.spawn(first.into_actor(self).map(|snap, act, ctx| {
             match snap {
                 Ok(snap) if snap.exists => act.dispatch(&snap),
@@ -91,7 +105,7 @@ impl Handler<Observe> for SessionSupervisor {
         }
         self.observing = true;
         let (tmux, session) = (self.ctx.tmux.clone(), self.ctx.session.clone());
-        let fut = async move { panes::snapshot(&tmux, &session).await };
+        let fut = async move { observe(&tmux, &session).await };
         ctx.spawn(fut.into_actor(self).map(|snap, act, ctx| {
             act.observing = false;
             if let Ok(snap) = snap {

@@ -17,8 +17,10 @@ use std::time::{Duration, Instant};
 
 /// How long after SIGTERM before SIGKILL.
 pub const TERM_GRACE: Duration = Duration::from_secs(3);
-/// How often a stop checks whether the process is gone.
+/// How soon a stop looks again for what outlived the pane's process …
 const GONE_POLL: Duration = Duration::from_millis(10);
+/// … and the longest pause between looks.
+const GONE_POLL_MAX: Duration = Duration::from_millis(50);
 
 /// Run the task-level hook of `kind`, if configured.
 async fn task_hook(ctx: &TaskContext, cfg: &TaskConfig, kind: HookKind) -> Result<()> {
@@ -82,37 +84,48 @@ pub(super) async fn launch(
     })
 }
 
-/// True once nothing of the pane's process group or session is left.
-fn gone(pane_pid: u32) -> bool {
-    !process::group_alive(pane_pid) && process::session_processes(pane_pid).is_empty()
+/// True once nothing of the pane's process group or session is left: one /proc
+/// pass, on the blocking pool.
+async fn gone(pane_pid: u32) -> bool {
+    tokio::task::spawn_blocking(move || !process::group_or_session_alive(pane_pid))
+        .await
+        .unwrap_or(false)
 }
 
 async fn wait_gone(pane_pid: u32, within: Duration) -> bool {
     let deadline = Instant::now() + within;
     // The pane's process first, event-driven (a pidfd); then whatever of its group
-    // or session outlived it, by polling /proc (rarely anything).
+    // or session outlived it, by polling /proc (rarely anything: usually the first
+    // look finds nothing), less often the longer it takes.
     if tokio::time::timeout(within, crate::process_exit::wait_exit(pane_pid))
         .await
         .is_err()
     {
         return false;
     }
+    let mut pause = GONE_POLL;
     loop {
-        if gone(pane_pid) {
+        if gone(pane_pid).await {
             return true;
         }
         if Instant::now() >= deadline {
             return false;
         }
-        tokio::time::sleep(GONE_POLL).await;
+        tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
+        pause = (pause * 2).min(GONE_POLL_MAX);
     }
 }
 
-fn signal_all(pane_pid: u32, sig: Signal) {
-    process::signal_group(pane_pid, sig);
-    for pid in process::session_processes(pane_pid) {
-        process::signal_pid(pid, sig);
-    }
+/// Signal the pane's process group and every process of its session (a scan of
+/// /proc, on the blocking pool).
+async fn signal_all(pane_pid: u32, sig: Signal) {
+    let _ = tokio::task::spawn_blocking(move || {
+        process::signal_group(pane_pid, sig);
+        for pid in process::session_processes(pane_pid) {
+            process::signal_pid(pid, sig);
+        }
+    })
+    .await;
 }
 
 /// Stop escalation. `mark_desired` records the stop as the user's wish first (a
@@ -151,11 +164,11 @@ pub(super) async fn stop(
     let stage = if wait_gone(pane.pane_pid, cfg.stop_grace_period).await {
         "SIGINT"
     } else {
-        signal_all(pane.pane_pid, Signal::SIGTERM);
+        signal_all(pane.pane_pid, Signal::SIGTERM).await;
         if wait_gone(pane.pane_pid, TERM_GRACE).await {
             "SIGTERM"
         } else {
-            signal_all(pane.pane_pid, Signal::SIGKILL);
+            signal_all(pane.pane_pid, Signal::SIGKILL).await;
             if !wait_gone(pane.pane_pid, Duration::from_secs(2)).await {
                 return Err(Error::failed(format!(
                     "task '{}' (pid {}) survived SIGKILL",
@@ -191,7 +204,7 @@ pub(super) async fn kill(
         .ok();
     let was_alive = !pane.dead && process::pid_alive(pane.pane_pid);
     if was_alive {
-        signal_all(pane.pane_pid, Signal::SIGKILL);
+        signal_all(pane.pane_pid, Signal::SIGKILL).await;
         wait_gone(pane.pane_pid, Duration::from_secs(2)).await;
     }
     crate::logs::write_marker_soon(&ctx.session, &cfg.name, crate::logs::Marker::Kill)

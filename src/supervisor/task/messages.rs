@@ -69,7 +69,8 @@ pub struct Probe {
     pub pane: Option<PaneInfo>,
 }
 
-/// The task's pane in the latest session snapshot (None: no window).
+/// The task's pane in the latest session snapshot, checked against /proc
+/// (`state::as_it_is`) before it is sent (None: no window).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct PaneObserved {

@@ -342,7 +342,7 @@ impl Handler<PaneObserved> for TaskActor {
             return;
         }
         let running = matches!(self.life, Life::Running(_));
-        match msg.pane.map(state::as_it_is) {
+        match msg.pane {
             None => {
                 if running {
                     self.publish(EventKind::Killed, json!({"by": "window closed"}));
