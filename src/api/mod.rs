@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod logs_bridge;
 pub mod peer;
 pub mod server;
+pub mod sock_diag;
 pub mod ws;
 
 use crate::config::Config;

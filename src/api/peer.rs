@@ -1,5 +1,6 @@
 //! Who is on the other end of a loopback TCP connection: the peer socket's uid,
-//! read from /proc/net/tcp and /proc/net/tcp6.
+//! asked of the kernel by netlink sock_diag (`sock_diag.rs`), else read from
+//! /proc/net/tcp and /proc/net/tcp6.
 //!
 //! For a loopback connection both ends are sockets of this host, so the table
 //! holds a row for the client's socket: local = the peer address we see,
@@ -86,6 +87,14 @@ pub fn peer_uid(peer: SocketAddr, ours: SocketAddr) -> Option<u32> {
     if !is_loopback(peer) {
         return None;
     }
+    // The kernel answers for the one socket at once (netlink sock_diag) …
+    let (peer_c, ours_c) = (canonical(peer), canonical(ours));
+    if !ours_c.ip().is_unspecified() {
+        if let Some(uid) = super::sock_diag::socket_uid(peer_c, ours_c) {
+            return Some(uid);
+        }
+    }
+    // … else the tables, read whole (milliseconds on a busy host).
     ["/proc/net/tcp", "/proc/net/tcp6"].iter().find_map(|path| {
         let text = std::fs::read_to_string(path).ok()?;
         find_uid(&parse_table(&text), peer, ours)

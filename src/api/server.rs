@@ -160,6 +160,8 @@ pub fn bind(
     .workers(2)
     .max_connections(state.max_connections * 4)
     .shutdown_timeout(1)
+    .keep_alive(actix_web::http::KeepAlive::Disabled)
+    .client_disconnect_timeout(std::time::Duration::ZERO)
     .disable_signals()
     .bind((host, port))?;
     if matches!(host, "127.0.0.1" | "localhost") {

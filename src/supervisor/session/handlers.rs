@@ -3,14 +3,17 @@
 use super::messages::*;
 use super::SessionSupervisor;
 use crate::error::Result;
+use crate::supervisor::state::{Health, TaskState};
 use crate::supervisor::status::{self, GetStatus, Inspect, InspectReport, StatusReport};
 use crate::supervisor::task::messages::Probe;
 use actix::prelude::*;
+use std::sync::Arc;
 
 impl Handler<StartTasks> for SessionSupervisor {
     type Result = ResponseFuture<Result<StartReport>>;
 
     fn handle(&mut self, msg: StartTasks, ctx: &mut Context<Self>) -> Self::Result {
+        self.recent = None;
         Box::pin(self.orchestration(ctx.address()).start(msg.names))
     }
 }
@@ -19,6 +22,7 @@ impl Handler<StopTasks> for SessionSupervisor {
     type Result = ResponseFuture<Result<StopReport>>;
 
     fn handle(&mut self, msg: StopTasks, ctx: &mut Context<Self>) -> Self::Result {
+        self.recent = None;
         Box::pin(
             self.orchestration(ctx.address())
                 .stop(msg.names, msg.end_session),
@@ -30,6 +34,7 @@ impl Handler<RestartTasks> for SessionSupervisor {
     type Result = ResponseFuture<Result<RestartReport>>;
 
     fn handle(&mut self, msg: RestartTasks, ctx: &mut Context<Self>) -> Self::Result {
+        self.recent = None;
         Box::pin(self.orchestration(ctx.address()).restart(msg.names))
     }
 }
@@ -38,6 +43,7 @@ impl Handler<KillTask> for SessionSupervisor {
     type Result = ResponseFuture<Result<KillReport>>;
 
     fn handle(&mut self, msg: KillTask, ctx: &mut Context<Self>) -> Self::Result {
+        self.recent = None;
         Box::pin(self.orchestration(ctx.address()).kill(msg.name))
     }
 }
@@ -55,8 +61,16 @@ impl Handler<GetStatus> for SessionSupervisor {
 
     fn handle(&mut self, _: GetStatus, ctx: &mut Context<Self>) -> Self::Result {
         let plan = self.orchestration(ctx.address());
+        let (fresh, me) = (self.fresh_snapshot(), ctx.address());
         Box::pin(async move {
-            let snap = plan.snapshot().await?;
+            let snap = match fresh {
+                Some(snap) => snap,
+                None => {
+                    let snap = Arc::new(plan.snapshot().await?);
+                    me.do_send(Remember(snap.clone()));
+                    snap
+                }
+            };
             Ok(status::build(&plan.cfg, &snap))
         })
     }
@@ -67,9 +81,17 @@ impl Handler<Inspect> for SessionSupervisor {
 
     fn handle(&mut self, msg: Inspect, ctx: &mut Context<Self>) -> Self::Result {
         let plan = self.orchestration(ctx.address());
+        let (fresh, me) = (self.fresh_snapshot(), ctx.address());
         Box::pin(async move {
             let actor = plan.actor(&msg.name)?.clone();
-            let snap = plan.settled_snapshot(&msg.name).await?;
+            let snap = match fresh {
+                Some(snap) => snap,
+                None => {
+                    let snap = Arc::new(plan.settled_snapshot(&msg.name).await?);
+                    me.do_send(Remember(snap.clone()));
+                    snap
+                }
+            };
             let mut report = status::inspect(&plan.cfg, &snap, &msg.name);
             if report.running {
                 // `healthy` is a fresh probe, as in the original.
@@ -78,19 +100,24 @@ impl Handler<Inspect> for SessionSupervisor {
                     report.healthy = probe.healthy;
                     report.last_health = Some(probe.health_mark().to_string());
                     let health = if probe.healthy {
-                        crate::supervisor::state::Health::Healthy
+                        Health::Healthy
                     } else {
-                        crate::supervisor::state::Health::Unhealthy(format!(
-                            "{}: {}",
-                            probe.method, probe.detail
-                        ))
+                        Health::Unhealthy(probe.reason())
                     };
-                    report.detail = crate::supervisor::state::TaskState::Running { health };
+                    report.detail = TaskState::Running { health };
                     report.state = report.detail.label();
                     report.reason = report.detail.reason();
                 }
             }
             Ok(report)
         })
+    }
+}
+
+impl Handler<Remember> for SessionSupervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Remember, _: &mut Context<Self>) {
+        self.remember(msg.0);
     }
 }

@@ -88,6 +88,11 @@ pub struct KillReport {
     pub window_destroyed: bool,
 }
 
+/// Keep this snapshot as the latest (taken by a request's sequence, off the actor).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Remember(pub std::sync::Arc<crate::tmux::SessionSnapshot>);
+
 /// Probe every task once, concurrently.
 #[derive(Message)]
 #[rtype(result = "Result<HealthReport>")]

@@ -19,10 +19,12 @@ use crate::config::{Config, TaskConfig};
 use crate::supervisor::context::TaskContext;
 use crate::supervisor::events::EventBus;
 use crate::supervisor::task::{TaskActor, TaskLinks};
+use crate::tmux::SessionSnapshot;
 use actix::prelude::*;
 use orchestration::Orchestration;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The supervisor of one session.
 pub struct SessionSupervisor {
@@ -36,7 +38,13 @@ pub struct SessionSupervisor {
     /// A snapshot is being taken; `observe_again` asks for one more after it.
     pub(super) observing: bool,
     pub(super) observe_again: bool,
+    /// The latest snapshot and when it was taken; any event or request that changes
+    /// tasks forgets it.
+    pub(super) recent: Option<(Instant, Arc<SessionSnapshot>)>,
 }
+
+/// How long a snapshot answers `status` and `inspect` in place of a new tmux call.
+pub const SNAPSHOT_TTL: Duration = Duration::from_millis(250);
 
 impl SessionSupervisor {
     /// A supervisor for one CLI request: acts when asked, no timers, no restarts.
@@ -63,6 +71,7 @@ impl SessionSupervisor {
             supervising,
             observing: false,
             observe_again: false,
+            recent: None,
         }
     }
 
@@ -73,6 +82,23 @@ impl SessionSupervisor {
             recovered: me.recipient(),
         };
         TaskActor::new(self.ctx.clone(), task.clone(), links, self.supervising).start()
+    }
+
+    /// The latest snapshot, when it is younger than [`SNAPSHOT_TTL`] (resident
+    /// supervisors only: a one-shot command always reads tmux).
+    pub(super) fn fresh_snapshot(&self) -> Option<Arc<SessionSnapshot>> {
+        if !self.supervising {
+            return None;
+        }
+        self.recent
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < SNAPSHOT_TTL)
+            .map(|(_, snap)| snap.clone())
+    }
+
+    /// Keep `snap` as the latest snapshot.
+    pub(super) fn remember(&mut self, snap: Arc<SessionSnapshot>) {
+        self.recent = Some((Instant::now(), snap));
     }
 
     /// A detached copy of what a request's sequence needs.

@@ -110,6 +110,7 @@ impl Handler<Observe> for SessionSupervisor {
             act.observing = false;
             if let Ok(snap) = snap {
                 act.dispatch(&snap);
+                act.remember(std::sync::Arc::new(snap));
             }
             if std::mem::take(&mut act.observe_again) {
                 ctx.notify(Observe);
@@ -122,6 +123,8 @@ impl Handler<Publish> for SessionSupervisor {
     type Result = ();
 
     fn handle(&mut self, msg: Publish, _: &mut Context<Self>) {
+        // Something changed: the latest snapshot no longer says what is.
+        self.recent = None;
         self.bus.publish(msg.event, msg.task.as_deref(), msg.data);
     }
 }

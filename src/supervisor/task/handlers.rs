@@ -118,7 +118,12 @@ impl Handler<Probe> for TaskActor {
         let cfg = self.cfg.clone();
         let fut = async move {
             let result = probe_once(&ctx, &cfg, &msg.pane).await;
-            if msg.pane.is_some() {
+            // Written only when it changes (one tmux call saved per probe).
+            if msg
+                .pane
+                .as_ref()
+                .is_some_and(|p| p.health != result.health_mark())
+            {
                 record_health(&ctx, &cfg, &result).await;
             }
             result
