@@ -1,6 +1,8 @@
 //! `/proc/PID/stat`, argv and the process tree.
 
 use std::fs;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The fields of `/proc/PID/stat` we use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,10 +62,36 @@ pub fn session_processes(sid: u32) -> Vec<u32> {
     pids
 }
 
+/// How old a shared process table may be for [`group_or_session_alive`].
+const TABLE_MAX_AGE: Duration = Duration::from_millis(5);
+
+/// The (group, session) of every live process, from a pass over /proc at most
+/// [`TABLE_MAX_AGE`] old: many stops waiting at once (a stop of 200 tasks) share
+/// one pass instead of making one each. Callers during a pass wait for it.
+/// (process group, session) of every live process.
+type GroupsAndSessions = Arc<Vec<(u32, u32)>>;
+
+fn shared_table() -> GroupsAndSessions {
+    static TABLE: Mutex<Option<(Instant, GroupsAndSessions)>> = Mutex::new(None);
+    let mut guard = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((at, table)) = &*guard {
+        if at.elapsed() < TABLE_MAX_AGE {
+            return table.clone();
+        }
+    }
+    let table: GroupsAndSessions =
+        Arc::new(live_stats().map(|(_, s)| (s.pgrp, s.session)).collect());
+    *guard = Some((Instant::now(), table.clone()));
+    table
+}
+
 /// True while any live (not zombie) process is in the process group or the session
-/// that `leader` leads: one pass over /proc.
+/// that `leader` leads (from a shared pass over /proc, see [`shared_table`]).
 pub fn group_or_session_alive(leader: u32) -> bool {
-    leader > 1 && live_stats().any(|(_, s)| s.pgrp == leader || s.session == leader)
+    leader > 1
+        && shared_table()
+            .iter()
+            .any(|&(pgrp, session)| pgrp == leader || session == leader)
 }
 
 /// The process group of `pid`.

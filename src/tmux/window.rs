@@ -163,6 +163,40 @@ pub async fn interrupt(tmux: &Tmux, session: &str, task: &str, mark_stopped: boo
     tmux.run(&args).await.map(drop)
 }
 
+/// Tasks per tmux call of [`interrupt_many`] (keeps the command line short).
+const INTERRUPT_CHUNK: usize = 40;
+
+/// Record that the user wants `tasks` stopped and send each C-c, in as few tmux
+/// calls as the command line allows.
+pub async fn interrupt_many(tmux: &Tmux, session: &str, tasks: &[&str]) -> Result<()> {
+    let stopped = super::options::Desired::Stopped.to_string();
+    for chunk in tasks.chunks(INTERRUPT_CHUNK) {
+        let mut args: Vec<String> = Vec::new();
+        for task in chunk {
+            let win = target::window(session, task);
+            if !args.is_empty() {
+                args.push(THEN.to_string());
+            }
+            args.extend(
+                [
+                    "set-option",
+                    "-w",
+                    "-q",
+                    "-t",
+                    &win,
+                    opt::DESIRED,
+                    &stopped,
+                    THEN,
+                ]
+                .map(String::from),
+            );
+            args.extend(["send-keys", "-t", &win, "C-c"].map(String::from));
+        }
+        tmux.run(&args).await?;
+    }
+    Ok(())
+}
+
 /// Destroy the task's window.
 pub async fn kill_window(tmux: &Tmux, session: &str, task: &str) -> Result<()> {
     let win = target::window(session, task);

@@ -22,6 +22,13 @@ const GONE_POLL: Duration = Duration::from_millis(10);
 /// … and the longest pause between looks.
 const GONE_POLL_MAX: Duration = Duration::from_millis(50);
 
+/// A dependency that is not ready yet is probed this often for its first seconds
+/// (so its dependents start within ~10 ms of it turning healthy) …
+const READY_FAST_POLL: Duration = Duration::from_millis(10);
+const READY_FAST_FOR: Duration = Duration::from_secs(5);
+/// … and this often after that.
+const READY_SLOW_POLL: Duration = Duration::from_millis(100);
+
 /// Run the task-level hook of `kind`, if configured.
 async fn task_hook(ctx: &TaskContext, cfg: &TaskConfig, kind: HookKind) -> Result<()> {
     let Some(command) = kind.pick(&cfg.hooks) else {
@@ -128,14 +135,25 @@ async fn signal_all(pane_pid: u32, sig: Signal) {
     .await;
 }
 
-/// Stop escalation. `mark_desired` records the stop as the user's wish first (a
-/// supervisor restarting an unhealthy task does not).
+/// How a stop begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopStart {
+    /// Record the stop as the user's wish, then C-c (a stop by request).
+    ByRequest,
+    /// C-c only (a supervisor restarting an unhealthy task, or giving up).
+    BySupervisor,
+    /// The wish is recorded and C-c sent already (a batched stop of a level).
+    Interrupted,
+}
+
+/// Stop escalation: C-c, then SIGTERM after the grace period, then SIGKILL.
 pub(super) async fn stop(
     ctx: TaskContext,
     cfg: TaskConfig,
     pane: Option<PaneInfo>,
-    mark_desired: bool,
+    start: StopStart,
 ) -> Result<Stopped> {
+    let mark_desired = start == StopStart::ByRequest;
     let started = Instant::now();
     let report = |was_running, stage: &str| Stopped {
         task: cfg.name.clone(),
@@ -147,8 +165,12 @@ pub(super) async fn stop(
         return Ok(report(false, ""));
     };
     // The wish is recorded first, so no supervisor restarts what the user stops.
-    let alive = !pane.dead && process::pid_alive(pane.pane_pid);
-    if !alive || cfg.hooks.before_stop.is_some() {
+    // A batched stop chose live panes and interrupted them: they were running.
+    let alive =
+        start == StopStart::Interrupted || (!pane.dead && process::pid_alive(pane.pane_pid));
+    if start == StopStart::Interrupted {
+        // Recorded and interrupted already.
+    } else if !alive || cfg.hooks.before_stop.is_some() {
         if mark_desired {
             window::set_desired(&ctx.tmux, &ctx.session, &cfg.name, Desired::Stopped).await?;
         }
@@ -246,8 +268,8 @@ pub(super) async fn await_ready(
     pane_pid: u32,
     deadline: Duration,
 ) -> Result<(), String> {
-    let until = Instant::now() + deadline;
-    let mut interval = Duration::from_millis(50);
+    let began = Instant::now();
+    let until = began + deadline;
     loop {
         if !process::pid_alive(pane_pid) {
             let snap = crate::tmux::panes::snapshot(&ctx.tmux, &ctx.session)
@@ -261,7 +283,8 @@ pub(super) async fn await_ready(
         let spec = probe::spec_for(&cfg, &ctx.shell, true);
         let result = probe::probe(&spec, cfg.health_timeout).await;
         if result.healthy {
-            record_health(&ctx, &cfg, &result).await;
+            // Dependents start now; the verdict is written meanwhile.
+            actix::spawn(async move { record_health(&ctx, &cfg, &result).await });
             return Ok(());
         }
         let last = format!("{}: {}", result.method, result.detail);
@@ -272,7 +295,11 @@ pub(super) async fn await_ready(
                 humantime::format_duration(deadline)
             ));
         }
+        let interval = if began.elapsed() < READY_FAST_FOR {
+            READY_FAST_POLL
+        } else {
+            READY_SLOW_POLL
+        };
         tokio::time::sleep(interval.min(until.saturating_duration_since(Instant::now()))).await;
-        interval = (interval * 2).min(Duration::from_millis(100));
     }
 }

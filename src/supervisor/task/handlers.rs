@@ -1,6 +1,8 @@
 //! The TaskActor's handlers of requests from its session supervisor.
 
-use super::actions::{await_ready, kill, launch, probe_once, record_health, stop, EnvSource};
+use super::actions::{
+    await_ready, kill, launch, probe_once, record_health, stop, EnvSource, StopStart,
+};
 use super::life::Life;
 use super::messages::*;
 use super::TaskActor;
@@ -71,7 +73,12 @@ impl Handler<Stop> for TaskActor {
 
     fn handle(&mut self, msg: Stop, ctx: &mut Context<Self>) -> Self::Result {
         self.enter(Life::Stopping, ctx);
-        let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane, true);
+        let start = if msg.interrupted {
+            StopStart::Interrupted
+        } else {
+            StopStart::ByRequest
+        };
+        let fut = stop(self.ctx.clone(), self.cfg.clone(), msg.pane, start);
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(|res, act, ctx| {
             act.enter(Life::Stopped, ctx);
             if let Ok(s) = &res {

@@ -42,6 +42,8 @@ pub struct AwaitReady {
 #[rtype(result = "Result<Stopped>")]
 pub struct Stop {
     pub pane: Option<PaneInfo>,
+    /// The stop is recorded and C-c sent already (a batched stop of several tasks).
+    pub interrupted: bool,
 }
 
 /// How a stop ended.

@@ -5,7 +5,7 @@
 //! run (pane pid) or state it was started for, and timers are cancelled with their
 //! handles when the state that set them is left.
 
-use super::actions::{alive, launch, stop, EnvSource};
+use super::actions::{alive, launch, stop, EnvSource, StopStart};
 use super::life::{Life, Run};
 use super::probing::FAST_PROBE;
 use super::TaskActor;
@@ -182,7 +182,13 @@ impl TaskActor {
             }
             let pane = Some(pane);
             if alive(&pane) {
-                stop(tctx.clone(), cfg.clone(), pane.clone(), false).await?;
+                stop(
+                    tctx.clone(),
+                    cfg.clone(),
+                    pane.clone(),
+                    StopStart::BySupervisor,
+                )
+                .await?;
             }
             window::set_options(
                 &tctx.tmux,
@@ -245,7 +251,9 @@ impl TaskActor {
                 let pane = snap.and_then(|s| s.pane(&cfg.name).cloned());
                 let same_run = pane.as_ref().map(|p| p.pane_pid) == tracked;
                 if same_run && tracked.is_some() && alive(&pane) {
-                    stop(tctx.clone(), cfg.clone(), pane, false).await.ok();
+                    stop(tctx.clone(), cfg.clone(), pane, StopStart::BySupervisor)
+                        .await
+                        .ok();
                 }
                 let verdict = Verdict::Failed(why).to_string();
                 window::set_options(
