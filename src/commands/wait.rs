@@ -49,7 +49,7 @@ struct WaitReport {
 
 pub fn wait(cfg: &Config, names: Vec<String>, timeout: &str, json: bool) -> Result<i32> {
     cfg.check_names(&names)?;
-    let timeout = crate::config::load::parse_duration(timeout).ok_or_else(|| {
+    let timeout = crate::config::units::parse_duration(timeout).ok_or_else(|| {
         Error::usage(format!(
             "invalid --timeout {timeout:?}: use seconds (30) or a duration like 500ms, 1m30s"
         ))

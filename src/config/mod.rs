@@ -1,9 +1,14 @@
 //! Configuration: the model, loading with validation, and comment-preserving edits.
 
+pub mod dotenv;
 pub mod edit;
 pub mod graph;
+pub mod keys;
 pub mod load;
 pub mod model;
+mod read_config;
+mod reader;
+pub mod units;
 
 pub use load::{find_config, load};
 pub use model::*;

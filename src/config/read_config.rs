@@ -1,0 +1,342 @@
+//! Walking the document into the validated model: the top level, each task, and
+//! the checks across tasks (dependencies, ports).
+
+use super::dotenv::parse_dotenv;
+use super::keys::{TASK_KEYS, TOP_KEYS};
+use super::load::{resolve_path, valid_name};
+use super::reader::{Ctx, Field, TaskSpans};
+use crate::config::model::*;
+use crate::error::Result;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml_edit::Value;
+
+impl Ctx<'_> {
+    pub(super) fn config(&self, root: &toml_edit::Table) -> Result<Config> {
+        let mut cfg = Config {
+            name: DEFAULT_SESSION.to_string(),
+            auto_start: true,
+            hooks: Hooks::default(),
+            tasks: Vec::new(),
+            strategy: Strategy::default(),
+            allowed_origins: Vec::new(),
+            shell: None,
+            hook_timeout: DEFAULT_HOOK_TIMEOUT,
+            log_max_size: DEFAULT_LOG_MAX_SIZE,
+            log_max_files: DEFAULT_LOG_MAX_FILES,
+            path: self.path.to_path_buf(),
+            dir: self.dir.to_path_buf(),
+        };
+        let mut tasks_field = None;
+        for f in self.fields(root, "", TOP_KEYS, "at the top level")? {
+            match f.name.as_str() {
+                "name" => {
+                    let n = self.nonempty(&f)?;
+                    if !valid_name(&n) {
+                        return Err(self.err(
+                            f.span.clone(),
+                            format!(
+                                "name: invalid session name {n:?}: use only letters, digits, '_' and '-'"
+                            ),
+                        ));
+                    }
+                    cfg.name = n;
+                }
+                "auto_start" => cfg.auto_start = self.boolean(&f)?,
+                "strategy" => {
+                    let s = self.string(&f)?;
+                    cfg.strategy = match s.as_str() {
+                        "one_for_one" | "one-for-one" => Strategy::OneForOne,
+                        "rest_for_one" | "rest-for-one" => Strategy::RestForOne,
+                        _ => return Err(self.wrong(&f, "\"one_for_one\" or \"rest_for_one\"")),
+                    };
+                }
+                "allowed_origins" => {
+                    cfg.allowed_origins = self.strings(&f)?.into_iter().map(|(s, _)| s).collect()
+                }
+                "shell" => cfg.shell = Some(self.nonempty(&f)?),
+                "hook_timeout" => cfg.hook_timeout = self.duration(&f, true)?,
+                "log_max_size" => cfg.log_max_size = self.size(&f)?,
+                "log_max_files" => {
+                    cfg.log_max_files = self.int(&f, 1, u32::MAX as i64, "an integer >= 1")? as u32
+                }
+                "hooks" => cfg.hooks = self.hooks(&f, "in [hooks]")?,
+                "tasks" => tasks_field = Some(f),
+                other => {
+                    return Err(self.err(
+                        f.span.clone(),
+                        format!("internal error: key '{other}' is not read"),
+                    ))
+                }
+            }
+        }
+
+        let mut spans = Vec::new();
+        if let Some(f) = tasks_field {
+            let table = self.table(&f)?;
+            for (name, item) in table.iter() {
+                let key_span = table.key(name).and_then(|k| k.span());
+                let tf = Field {
+                    name: format!("tasks.{name}"),
+                    item,
+                    span: item.span().or(key_span.clone()),
+                };
+                if !valid_name(name) {
+                    return Err(self.err(
+                        key_span.or(tf.span),
+                        format!(
+                            "invalid task name {name:?}: use only letters, digits, '_' and '-'"
+                        ),
+                    ));
+                }
+                let (task, deps) = self.task(name, &tf, &cfg)?;
+                cfg.tasks.push(task);
+                spans.push(TaskSpans {
+                    name: key_span.or(tf.span),
+                    deps,
+                });
+            }
+        }
+        self.check_deps(&cfg, &spans)?;
+        Ok(cfg)
+    }
+
+    pub(super) fn task(
+        &self,
+        name: &str,
+        f: &Field,
+        cfg: &Config,
+    ) -> Result<(TaskConfig, Vec<Option<Range<usize>>>)> {
+        let mut t = TaskConfig::with_defaults(name, "", self.dir);
+        t.log_max_size = cfg.log_max_size;
+        t.log_max_files = cfg.log_max_files;
+        let mut dep_spans = Vec::new();
+
+        if let Some(cmd) = f.item.as_str() {
+            if cmd.trim().is_empty() {
+                return Err(self.err(
+                    f.span.clone(),
+                    format!("{}: command must not be empty", f.name),
+                ));
+            }
+            t.command = cmd.to_string();
+            return Ok((t, dep_spans));
+        }
+        let Some(table) = f.item.as_table_like() else {
+            return Err(self.wrong(f, "a command string or a table"));
+        };
+        let what = format!("in task '{name}'");
+        let mut command = None;
+        let mut url: Option<String> = None;
+        let mut expect_status = None;
+        let mut expect_body = None;
+        let mut expect_regex = None;
+        let mut expect_span = None;
+        let mut env_file_env = Vec::new();
+        let mut env = BTreeMap::new();
+        for kf in self.fields(table, &f.name, TASK_KEYS, &what)? {
+            let key = kf.name.rsplit('.').next().unwrap_or("").to_string();
+            match key.as_str() {
+                "command" => {
+                    let c = self.string(&kf)?;
+                    if c.trim().is_empty() {
+                        return Err(
+                            self.err(kf.span.clone(), format!("{}: must not be empty", kf.name))
+                        );
+                    }
+                    command = Some(c);
+                }
+                "auto_start" => t.auto_start = self.boolean(&kf)?,
+                "cwd" => {
+                    let raw = self.nonempty(&kf)?;
+                    t.cwd = resolve_path(&raw, self.dir);
+                    t.cwd_raw = Some(raw);
+                }
+                "port" => t.port = Some(self.int(&kf, 1, 65535, "an integer 1-65535")? as u16),
+                "health_check" => t.health_check = Some(self.nonempty(&kf)?),
+                "health_url" => {
+                    let u = self.nonempty(&kf)?;
+                    if !(u.starts_with("http://") || u.starts_with("https://")) {
+                        return Err(self.wrong(&kf, "a URL starting with http:// or https://"));
+                    }
+                    url = Some(u);
+                }
+                "health_expect_status" => {
+                    expect_status = Some(self.int(&kf, 100, 599, "an HTTP status 100-599")? as u16);
+                    expect_span = expect_span.or(kf.span.clone());
+                }
+                "health_expect_body" => {
+                    expect_body = Some(self.string(&kf)?);
+                    expect_span = expect_span.or(kf.span.clone());
+                }
+                "health_expect_body_regex" => {
+                    let r = self.string(&kf)?;
+                    if let Err(e) = regex::Regex::new(&r) {
+                        return Err(self.err(
+                            kf.span.clone(),
+                            format!("{}: invalid regular expression: {e}", kf.name),
+                        ));
+                    }
+                    expect_regex = Some(r);
+                    expect_span = expect_span.or(kf.span.clone());
+                }
+                "health_interval" => t.health_interval = self.duration(&kf, true)?,
+                "health_timeout" => t.health_timeout = self.duration(&kf, true)?,
+                "health_retries" => {
+                    t.health_retries = self.int(&kf, 1, u32::MAX as i64, "an integer >= 1")? as u32
+                }
+                "stop_grace_period" => t.stop_grace_period = self.duration(&kf, false)?,
+                "max_restarts" => {
+                    t.max_restarts =
+                        self.int(&kf, 0, u32::MAX as i64, "an integer >= 0 (0 = unlimited)")? as u32
+                }
+                "restart_backoff" => {
+                    let b = match kf.item.as_value() {
+                        Some(Value::Float(x)) => Some(*x.value()),
+                        Some(Value::Integer(i)) => Some(*i.value() as f64),
+                        _ => None,
+                    };
+                    match b {
+                        Some(b) if b.is_finite() && b >= 1.0 => t.restart_backoff = b,
+                        _ => return Err(self.wrong(&kf, "a number >= 1.0")),
+                    }
+                }
+                "restart_policy" => {
+                    let s = self.string(&kf)?;
+                    t.restart_policy = match s.as_str() {
+                        "no" => RestartPolicy::No,
+                        "on-failure" | "on_failure" => RestartPolicy::OnFailure,
+                        "always" => RestartPolicy::Always,
+                        _ => return Err(self.wrong(&kf, "\"no\", \"on-failure\" or \"always\"")),
+                    };
+                }
+                "depends_on" => {
+                    for (d, span) in self.strings(&kf)? {
+                        if d == name {
+                            return Err(self.err(span, format!("task '{name}' depends on itself")));
+                        }
+                        if t.depends_on.contains(&d) {
+                            return Err(self.err(
+                                span,
+                                format!("task '{name}' lists '{d}' more than once in depends_on"),
+                            ));
+                        }
+                        t.depends_on.push(d);
+                        dep_spans.push(span);
+                    }
+                }
+                "hooks" => t.hooks = self.hooks(&kf, &format!("in hooks of task '{name}'"))?,
+                "env" => {
+                    let et = self.table(&kf)?;
+                    for (k, item) in et.iter() {
+                        let ks = et.key(k).and_then(|key| key.span());
+                        let ef = Field {
+                            name: format!("{}.{k}", kf.name),
+                            item,
+                            span: item.span().or(ks.clone()),
+                        };
+                        if k.is_empty() || k.contains(['=', '\0']) {
+                            return Err(self.err(
+                                ks.clone().or(ef.span.clone()),
+                                format!("{}: invalid environment variable name {k:?}", kf.name),
+                            ));
+                        }
+                        let v = match item.as_value() {
+                            Some(Value::String(s)) => s.value().clone(),
+                            Some(Value::Integer(i)) => i.value().to_string(),
+                            Some(Value::Float(x)) => x.value().to_string(),
+                            Some(Value::Boolean(b)) => b.value().to_string(),
+                            _ => return Err(self.wrong(&ef, "a string (or number or boolean)")),
+                        };
+                        env.insert(k.to_string(), v);
+                    }
+                }
+                "env_file" => {
+                    let raw = self.nonempty(&kf)?;
+                    let p = resolve_path(&raw, self.dir);
+                    let text = std::fs::read_to_string(&p).map_err(|e| {
+                        self.err(
+                            kf.span.clone(),
+                            format!("{}: cannot read {}: {e}", kf.name, p.display()),
+                        )
+                    })?;
+                    env_file_env = parse_dotenv(&text, &p.display().to_string())?;
+                    t.env_file = Some(p);
+                }
+                "log_max_size" => t.log_max_size = self.size(&kf)?,
+                "log_max_files" => {
+                    t.log_max_files = self.int(&kf, 1, u32::MAX as i64, "an integer >= 1")? as u32
+                }
+                // `fields` admits only TASK_KEYS: a key listed there but not read here
+                // is a bug, said as such rather than silently taken as another key.
+                other => {
+                    return Err(self.err(
+                        kf.span.clone(),
+                        format!("internal error: task key '{other}' is not read"),
+                    ))
+                }
+            }
+        }
+        let Some(command) = command else {
+            return Err(self.err(
+                f.span.clone(),
+                format!("task '{name}' has no command (add: command = \"...\")"),
+            ));
+        };
+        t.command = command;
+        if url.is_none()
+            && (expect_status.is_some() || expect_body.is_some() || expect_regex.is_some())
+        {
+            return Err(self.err(
+                expect_span,
+                format!("task '{name}': health_expect_* needs health_url"),
+            ));
+        }
+        t.health_url = url.map(|url| HealthUrl {
+            url,
+            expect_status,
+            expect_body,
+            expect_body_regex: expect_regex,
+        });
+        for (k, v) in env_file_env {
+            t.env.insert(k, v);
+        }
+        t.env.extend(env);
+        Ok((t, dep_spans))
+    }
+
+    pub(super) fn check_deps(&self, cfg: &Config, spans: &[TaskSpans]) -> Result<()> {
+        let names = cfg.task_names();
+        for (t, s) in cfg.tasks.iter().zip(spans) {
+            for (d, span) in t.depends_on.iter().zip(&s.deps) {
+                if !names.contains(&d.as_str()) {
+                    let mut msg = format!("task '{}' depends on unknown task '{d}'", t.name);
+                    let others = names.iter().copied().filter(|n| *n != t.name);
+                    match crate::suggest::closest(d, others) {
+                        Some(sug) => msg.push_str(&format!(" (did you mean '{sug}'?)")),
+                        None if names.len() > 1 => {
+                            let others: Vec<&str> =
+                                names.iter().copied().filter(|n| *n != t.name).collect();
+                            msg.push_str(&format!("; known tasks: {}", others.join(", ")));
+                        }
+                        None => msg.push_str("; it is the only task defined"),
+                    }
+                    return Err(self.err(span.clone(), msg));
+                }
+            }
+        }
+        if let Some(cycle) = crate::config::graph::find_cycle(&crate::config::graph::deps_of(cfg)) {
+            let span = cfg
+                .tasks
+                .iter()
+                .position(|t| t.name == cycle[0])
+                .and_then(|i| spans[i].name.clone());
+            return Err(self.err(span, format!("dependency cycle: {}", cycle.join(" -> "))));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "read_config_tests.rs"]
+mod tests;

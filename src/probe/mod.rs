@@ -1,0 +1,234 @@
+//! Health probes: HTTP GET, shell command, TCP connect, or "the process is alive".
+//! All async, none blocks the thread, every one honours its timeout.
+
+mod http;
+
+use http::{check_http, http_get, io_detail};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpStream;
+
+use crate::config::model::TaskConfig;
+use crate::process::{self, ShellOutcome};
+
+/// Longest failure detail taken from a shell probe's output.
+const MAX_DETAIL: usize = 200;
+
+/// What to probe, resolved from a task's configuration.
+#[derive(Debug, Clone)]
+pub enum ProbeSpec {
+    Http {
+        url: String,
+        expect_status: Option<u16>,
+        expect_body: Option<String>,
+        expect_body_regex: Option<regex::Regex>,
+    },
+    Shell {
+        command: String,
+        shell: String,
+        cwd: PathBuf,
+        env: Vec<(String, String)>,
+    },
+    Tcp {
+        port: u16,
+    },
+    /// No probe configured: healthy when the process is alive.
+    Alive {
+        alive: bool,
+    },
+}
+
+impl ProbeSpec {
+    pub fn method(&self) -> &'static str {
+        match self {
+            ProbeSpec::Http { .. } => "http",
+            ProbeSpec::Shell { .. } => "shell",
+            ProbeSpec::Tcp { .. } => "tcp",
+            ProbeSpec::Alive { .. } => "process",
+        }
+    }
+}
+
+/// The probe for `task`: `health_url` > `health_check` > TCP when `port` is set >
+/// process alive. The shell probe gets the task's env plus `PORT` when set.
+pub fn spec_for(task: &TaskConfig, shell: &str, alive: bool) -> ProbeSpec {
+    if let Some(h) = &task.health_url {
+        // The loader already checked the regex compiles; a bad one simply never matches.
+        let re = h.expect_body_regex.as_deref().map(|r| {
+            regex::Regex::new(r).unwrap_or_else(|_| regex::Regex::new("[^\\s\\S]").unwrap())
+        });
+        return ProbeSpec::Http {
+            url: h.url.clone(),
+            expect_status: h.expect_status,
+            expect_body: h.expect_body.clone(),
+            expect_body_regex: re,
+        };
+    }
+    if let Some(cmd) = &task.health_check {
+        let mut env: Vec<(String, String)> = task
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(p) = task.port {
+            env.push(("PORT".to_string(), p.to_string()));
+        }
+        return ProbeSpec::Shell {
+            command: cmd.clone(),
+            shell: shell.to_string(),
+            cwd: task.cwd.clone(),
+            env,
+        };
+    }
+    if let Some(port) = task.port {
+        return ProbeSpec::Tcp { port };
+    }
+    ProbeSpec::Alive { alive }
+}
+
+/// The result of one probe.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct ProbeResult {
+    pub healthy: bool,
+    /// "http" | "shell" | "tcp" | "process".
+    pub method: String,
+    /// "HTTP 200", "exit 0", "connection refused", "timed out after 5s", …
+    pub detail: String,
+    /// Serialized as `elapsed_ms`.
+    #[schemars(with = "u64")]
+    #[serde(
+        rename = "elapsed_ms",
+        serialize_with = "ser_ms",
+        deserialize_with = "de_ms"
+    )]
+    pub elapsed: Duration,
+}
+
+impl ProbeResult {
+    /// Why the probe failed, as status and inspect show it: `METHOD: DETAIL`.
+    pub fn reason(&self) -> String {
+        format!("{}: {}", self.method, self.detail)
+    }
+
+    /// The verdict kept in the window's health option.
+    pub fn health_mark(&self) -> crate::tmux::options::HealthMark {
+        use crate::tmux::options::HealthMark;
+        if self.healthy {
+            HealthMark::Healthy
+        } else {
+            HealthMark::Unhealthy(self.reason())
+        }
+    }
+}
+
+fn de_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    <u64 as serde::Deserialize>::deserialize(d).map(Duration::from_millis)
+}
+
+fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// "5s", "200ms", "1.5s".
+pub fn fmt_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// Run one probe, within `timeout`.
+pub async fn probe(spec: &ProbeSpec, timeout: Duration) -> ProbeResult {
+    let started = Instant::now();
+    let method = spec.method();
+    let (healthy, detail) = match spec {
+        ProbeSpec::Alive { alive } => (
+            *alive,
+            if *alive {
+                "process alive"
+            } else {
+                "process not running"
+            }
+            .to_string(),
+        ),
+        ProbeSpec::Shell {
+            command,
+            shell,
+            cwd,
+            env,
+        } => shell_probe(shell, command, cwd, env, timeout).await,
+        ProbeSpec::Tcp { port } => {
+            match tokio::time::timeout(timeout, tcp_connect_local(*port)).await {
+                Ok(Ok(_)) => (true, format!("connected to port {port}")),
+                Ok(Err(e)) => (false, io_detail(&e)),
+                Err(_) => (false, format!("timed out after {}", fmt_duration(timeout))),
+            }
+        }
+        ProbeSpec::Http {
+            url,
+            expect_status,
+            expect_body,
+            expect_body_regex,
+        } => match tokio::time::timeout(timeout, http_get(url)).await {
+            Err(_) => (false, format!("timed out after {}", fmt_duration(timeout))),
+            Ok(Err(detail)) => (false, detail),
+            Ok(Ok((status, body))) => check_http(
+                status,
+                &body,
+                *expect_status,
+                expect_body.as_deref(),
+                expect_body_regex.as_ref(),
+            ),
+        },
+    };
+    ProbeResult {
+        healthy,
+        method: method.to_string(),
+        detail,
+        elapsed: started.elapsed(),
+    }
+}
+
+async fn shell_probe(
+    shell: &str,
+    command: &str,
+    cwd: &std::path::Path,
+    env: &[(String, String)],
+    timeout: Duration,
+) -> (bool, String) {
+    let run = process::run_shell_captured(shell, command, cwd, env, timeout, true).await;
+    match run.outcome {
+        ShellOutcome::Exited(0) => (true, "exit 0".to_string()),
+        ShellOutcome::Exited(code) => {
+            let last = process::tail_lines(&run.output, 1, MAX_DETAIL);
+            if last.is_empty() {
+                (false, format!("exit {code}"))
+            } else {
+                (false, format!("exit {code}: {last}"))
+            }
+        }
+        ShellOutcome::TimedOut => (false, format!("timed out after {}", fmt_duration(timeout))),
+        ShellOutcome::SpawnFailed(e) => (false, e),
+    }
+}
+
+async fn tcp_connect_local(port: u16) -> std::io::Result<TcpStream> {
+    let v4 = SocketAddr::from(([127, 0, 0, 1], port));
+    match TcpStream::connect(v4).await {
+        Ok(s) => Ok(s),
+        Err(e4) => {
+            let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port));
+            TcpStream::connect(v6).await.map_err(|_| e4)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+pub(crate) mod tests;
