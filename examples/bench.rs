@@ -321,7 +321,7 @@ impl Sandbox {
     /// Kill every process of the session and the session itself.
     fn reset(&self) {
         for (_, _, pid) in self.panes() {
-            for m in session_members(pid) {
+            for m in taskmux::process::session_processes(pid) {
                 unsafe { libc::kill(m as i32, libc::SIGKILL) };
             }
         }
@@ -348,7 +348,7 @@ impl Drop for Sandbox {
                 .lines()
                 .filter_map(|l| l.trim().parse::<u32>().ok())
             {
-                for m in session_members(pid) {
+                for m in taskmux::process::session_processes(pid) {
                     unsafe { libc::kill(m as i32, libc::SIGKILL) };
                 }
             }
@@ -356,27 +356,6 @@ impl Drop for Sandbox {
         let _ = self.tmux(&["kill-server"]);
         let _ = &self.dir;
     }
-}
-
-/// Every process whose session id is `sid`.
-fn session_members(sid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for e in entries.flatten() {
-            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-                if let Some((_, rest)) = stat.rsplit_once(')') {
-                    let f: Vec<&str> = rest.split_whitespace().collect();
-                    if f.get(4).and_then(|s| s.parse::<u32>().ok()) == Some(sid) {
-                        out.push(pid);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// (pid, port) from `<state>/<session>/daemon.json`, if a daemon wrote one.
@@ -1289,8 +1268,12 @@ fn sink(ctx: &Ctx) -> Vec<Row> {
             // Peak RSS of the sink itself, read before EOF lets it exit.
             // (wait4's ru_maxrss is not used: on Linux it also counts the
             // parent's memory that the vfork-style spawn shared until exec.)
-            let hwm_kb = proc_status_kb(child.id(), "VmHWM:").unwrap_or(f64::NAN);
-            let anon_kb = proc_status_kb(child.id(), "RssAnon:").unwrap_or(f64::NAN);
+            let hwm_kb = taskmux::process::status_kib(child.id(), "VmHWM:")
+                .map(|k| k as f64)
+                .unwrap_or(f64::NAN);
+            let anon_kb = taskmux::process::status_kib(child.id(), "RssAnon:")
+                .map(|k| k as f64)
+                .unwrap_or(f64::NAN);
             drop(stdin);
             let (status, _) = wait4(child.id())?;
             let secs = t.elapsed().as_secs_f64();
@@ -1460,23 +1443,7 @@ fn ws_event(ws: &mut Ws, event: &str, task: &str) -> R<Instant> {
 }
 
 fn proc_ticks(pid: u32) -> R<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(err("stat"))?;
-    let rest = stat.rsplit_once(')').ok_or("bad stat")?.1;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // After the comm: state(0) … utime(11) stime(12).
-    let p = |i: usize| f.get(i).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
-    Ok(p(11) + p(12))
-}
-
-fn proc_status_kb(pid: u32, key: &str) -> Option<f64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with(key))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    taskmux::process::cpu_ticks(pid).ok_or_else(|| format!("no /proc/{pid}/stat"))
 }
 
 fn daemon(ctx: &Ctx) -> Vec<Row> {
@@ -1677,7 +1644,10 @@ fn daemon_measure(ctx: &Ctx) -> R<Vec<R<Vec<f64>>>> {
         let t1 = proc_ticks(pid)?;
         let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
         let cpu = (t1 - t0) as f64 / hz / start.elapsed().as_secs_f64() * 100.0;
-        let rss = proc_status_kb(pid, "VmRSS:").ok_or("no VmRSS")? / 1024.0;
+        let rss = taskmux::process::status_kib(pid, "VmRSS:")
+            .map(|k| k as f64)
+            .ok_or("no VmRSS")?
+            / 1024.0;
         Ok((rss, cpu))
     })();
     match idle {

@@ -3,6 +3,7 @@
 //!
 //! * `procfs.rs` — `/proc/PID/stat`, argv, children, sessions;
 //! * `task_pid.rs` — which process is the task (through taskmux's wrapper shell);
+//! * `tcp_table.rs` — /proc/net/tcp{,6} rows (one parser for all);
 //! * `ports.rs` — who listens on a TCP port, freeing a port;
 //! * `signals.rs` — signals, liveness of processes and groups;
 //! * `shell.rs` — the shell to use, quoting, running a command with captured output.
@@ -16,6 +17,7 @@ mod procfs;
 mod shell;
 mod signals;
 mod task_pid;
+pub mod tcp_table;
 
 pub use ports::*;
 pub use procfs::*;

@@ -37,18 +37,9 @@ pub(super) fn listening_inodes(port: u16) -> BTreeSet<u64> {
 
 /// The inode of a `/proc/net/tcp*` line that is a listener on `port`.
 pub(super) fn parse_tcp_line(line: &str, port: u16) -> Option<u64> {
-    let f: Vec<&str> = line.split_whitespace().collect();
-    let local = f.get(1)?;
-    let st = f.get(3)?;
-    if *st != "0A" {
-        return None;
-    }
-    let (_, port_hex) = local.rsplit_once(':')?;
-    if u16::from_str_radix(port_hex, 16).ok()? != port {
-        return None;
-    }
-    // The inode is 0 for sockets of another network namespace: still listening.
-    f.get(9)?.parse().ok()
+    super::tcp_table::parse_row(line)
+        .filter(|row| row.state == super::tcp_table::LISTEN && row.local.port() == port)
+        .map(|row| row.inode)
 }
 
 /// Something listens on `port` (reads only /proc/net/tcp and tcp6).

@@ -13,6 +13,9 @@ pub(super) struct Stat {
     pub(super) session: u32,
     /// Clock ticks after boot.
     pub(super) start_time: u64,
+    /// CPU time in user and kernel mode, clock ticks.
+    pub(super) utime: u64,
+    pub(super) stime: u64,
 }
 
 pub(super) fn parse_stat(text: &str) -> Option<Stat> {
@@ -26,6 +29,8 @@ pub(super) fn parse_stat(text: &str) -> Option<Stat> {
         pgrp: rest.get(2)?.parse().ok()?,
         session: rest.get(3)?.parse().ok()?,
         start_time: rest.get(19)?.parse().ok()?,
+        utime: rest.get(11)?.parse().ok()?,
+        stime: rest.get(12)?.parse().ok()?,
     })
 }
 
@@ -60,6 +65,23 @@ pub fn session_processes(sid: u32) -> Vec<u32> {
         .collect();
     pids.sort_unstable();
     pids
+}
+
+/// CPU time (user + kernel) `pid` has used, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    read_stat(pid).map(|s| s.utime + s.stime)
+}
+
+/// A memory figure of `pid` in KiB from /proc/PID/status (`key` such as "VmRSS:").
+pub fn status_kib(pid: u32, key: &str) -> Option<u64> {
+    fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(key))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// How old a shared process table may be for [`group_or_session_alive`].

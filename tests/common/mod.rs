@@ -201,17 +201,6 @@ impl Sandbox {
     }
 }
 
-/// True when a process exists and is not a zombie.
-pub fn pid_alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
-            .unwrap_or(false),
-        Err(_) => false,
-    }
-}
-
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -219,27 +208,6 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Every process whose session id is `sid`.
-fn session_members(sid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for e in entries.flatten() {
-            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-                if let Some((_, rest)) = stat.rsplit_once(')') {
-                    let f: Vec<&str> = rest.split_whitespace().collect();
-                    if f.get(4).and_then(|s| s.parse::<u32>().ok()) == Some(sid) {
-                        out.push(pid);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 impl Drop for Sandbox {
@@ -259,10 +227,15 @@ impl Drop for Sandbox {
         }
         // Kill every task process (by session: panes are session leaders), then the server.
         for pid in self.pane_pids() {
-            for member in session_members(pid) {
+            for member in taskmux::process::session_processes(pid) {
                 unsafe { libc::kill(member as i32, libc::SIGKILL) };
             }
         }
         let _ = self.tmux(&["kill-server"]);
     }
+}
+
+/// True when a process exists and is not a zombie (the crate's own /proc reading).
+pub fn pid_alive(pid: u32) -> bool {
+    taskmux::process::pid_alive(pid)
 }
