@@ -173,7 +173,7 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
                 ));
             }
         }
-        if t.health_timeout >= t.health_interval && has_probe(t) {
+        if t.health_timeout >= t.health_interval && t.has_probe() {
             out.push(finding(
                 Severity::Warning,
                 "TM007",
@@ -250,10 +250,6 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
     }
     out.sort_by_key(|f| f.severity != Severity::Error);
     out
-}
-
-fn has_probe(t: &TaskConfig) -> bool {
-    t.health_check.is_some() || t.health_url.is_some() || t.port.is_some()
 }
 
 /// The program a shell command runs first: the first word after `VAR=value`

@@ -159,7 +159,38 @@ impl Config {
     }
 }
 
+/// How a task's health is probed: the one place that decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// `health_url`: an HTTP GET (wins over the others).
+    Http,
+    /// `health_check`: a shell command.
+    Shell,
+    /// `port` alone: a TCP connect.
+    Tcp,
+    /// None of them: the task is healthy while its process is alive.
+    Process,
+}
+
 impl TaskConfig {
+    /// How this task is probed (`health_url`, else `health_check`, else `port`).
+    pub fn probe_kind(&self) -> ProbeKind {
+        if self.health_url.is_some() {
+            ProbeKind::Http
+        } else if self.health_check.is_some() {
+            ProbeKind::Shell
+        } else if self.port.is_some() {
+            ProbeKind::Tcp
+        } else {
+            ProbeKind::Process
+        }
+    }
+
+    /// True when something beyond "the process is alive" says whether it is healthy.
+    pub fn has_probe(&self) -> bool {
+        self.probe_kind() != ProbeKind::Process
+    }
+
     /// A task with every default, for tests and for `add`.
     pub fn with_defaults(name: &str, command: &str, dir: &std::path::Path) -> Self {
         TaskConfig {

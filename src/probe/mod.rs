@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
-use crate::config::model::TaskConfig;
+use crate::config::model::{ProbeKind, TaskConfig};
 use crate::process::{self, ShellOutcome};
 
 /// Longest failure detail taken from a shell probe's output.
@@ -53,39 +53,37 @@ impl ProbeSpec {
 
 /// The probe for `task`: `health_url` > `health_check` > TCP when `port` is set >
 /// process alive. The shell probe gets the task's env plus `PORT` when set.
-pub fn spec_for(task: &TaskConfig, shell: &str, alive: bool) -> ProbeSpec {
-    if let Some(h) = &task.health_url {
-        // The loader already checked the regex compiles; a bad one simply never matches.
-        let re = h.expect_body_regex.as_deref().map(|r| {
-            regex::Regex::new(r).unwrap_or_else(|_| regex::Regex::new("[^\\s\\S]").unwrap())
-        });
-        return ProbeSpec::Http {
-            url: h.url.clone(),
-            expect_status: h.expect_status,
-            expect_body: h.expect_body.clone(),
-            expect_body_regex: re,
-        };
-    }
-    if let Some(cmd) = &task.health_check {
-        let mut env: Vec<(String, String)> = task
-            .env
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if let Some(p) = task.port {
-            env.push(("PORT".to_string(), p.to_string()));
-        }
-        return ProbeSpec::Shell {
+pub fn spec_for(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> ProbeSpec {
+    match (
+        task.probe_kind(),
+        &task.health_url,
+        &task.health_check,
+        task.port,
+    ) {
+        (ProbeKind::Http, Some(h), _, _) => http_spec(h),
+        (ProbeKind::Shell, _, Some(cmd), _) => ProbeSpec::Shell {
             command: cmd.clone(),
             shell: shell.to_string(),
             cwd: task.cwd.clone(),
-            env,
-        };
+            env: crate::supervisor::context::task_vars(session, task),
+        },
+        (ProbeKind::Tcp, _, _, Some(port)) => ProbeSpec::Tcp { port },
+        _ => ProbeSpec::Alive { alive },
     }
-    if let Some(port) = task.port {
-        return ProbeSpec::Tcp { port };
+}
+
+fn http_spec(h: &crate::config::model::HealthUrl) -> ProbeSpec {
+    // The loader already checked the regex compiles; a bad one simply never matches.
+    let re = h
+        .expect_body_regex
+        .as_deref()
+        .map(|r| regex::Regex::new(r).unwrap_or_else(|_| regex::Regex::new("[^\\s\\S]").unwrap()));
+    ProbeSpec::Http {
+        url: h.url.clone(),
+        expect_status: h.expect_status,
+        expect_body: h.expect_body.clone(),
+        expect_body_regex: re,
     }
-    ProbeSpec::Alive { alive }
 }
 
 /// The result of one probe.

@@ -259,16 +259,16 @@ fn parses_urls() {
 fn precedence() {
     let mut t = TaskConfig::with_defaults("api", "run", Path::new("/tmp"));
     assert!(matches!(
-        spec_for(&t, "/bin/sh", true),
+        spec_for(&t, "/bin/sh", "s", true),
         ProbeSpec::Alive { alive: true }
     ));
     t.port = Some(8080);
     assert!(matches!(
-        spec_for(&t, "/bin/sh", true),
+        spec_for(&t, "/bin/sh", "s", true),
         ProbeSpec::Tcp { port: 8080 }
     ));
     t.health_check = Some("curl -f localhost:8080".into());
-    match spec_for(&t, "/bin/bash", true) {
+    match spec_for(&t, "/bin/bash", "s", true) {
         ProbeSpec::Shell { shell, env, .. } => {
             assert_eq!(shell, "/bin/bash");
             assert!(env.contains(&("PORT".into(), "8080".into())));
@@ -282,7 +282,7 @@ fn precedence() {
         expect_body_regex: Some("ok".into()),
     });
     assert!(matches!(
-        spec_for(&t, "/bin/sh", true),
+        spec_for(&t, "/bin/sh", "s", true),
         ProbeSpec::Http { .. }
     ));
 }

@@ -19,8 +19,29 @@ pub struct TaskContext {
     pub base_env: Vec<(String, String)>,
 }
 
-/// The environment a task runs with: the caller's, then env_file/env, PORT and
-/// TASKMUX_TASK/TASKMUX_SESSION.
+// The one environment rule (docs/configuration.md, "Environment"): every command
+// taskmux runs for a task (the task itself, its hooks, its health_check) sees the
+// environment of the taskmux process that runs it, then the task's variables:
+// env_file, then env, then PORT, TASKMUX_TASK and TASKMUX_SESSION. The task keeps
+// the environment it was started with (an automatic restart reuses it).
+
+/// The task's own variables, in the order they apply.
+pub fn task_vars(session: &str, cfg: &TaskConfig) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = cfg
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(port) = cfg.port {
+        vars.push(("PORT".into(), port.to_string()));
+    }
+    vars.push(("TASKMUX_TASK".into(), cfg.name.clone()));
+    vars.push(("TASKMUX_SESSION".into(), session.to_string()));
+    vars
+}
+
+/// The whole environment a task runs with: the caller's (tmux's own TMUX and
+/// TMUX_PANE removed), then [`task_vars`].
 pub fn task_env(ctx: &TaskContext, cfg: &TaskConfig) -> Vec<(String, String)> {
     let mut env: std::collections::BTreeMap<String, String> = ctx
         .base_env
@@ -28,20 +49,13 @@ pub fn task_env(ctx: &TaskContext, cfg: &TaskConfig) -> Vec<(String, String)> {
         .filter(|(k, _)| k != "TMUX" && k != "TMUX_PANE")
         .cloned()
         .collect();
-    env.extend(cfg.env.clone());
-    if let Some(port) = cfg.port {
-        env.insert("PORT".into(), port.to_string());
-    }
-    env.insert("TASKMUX_TASK".into(), cfg.name.clone());
-    env.insert("TASKMUX_SESSION".into(), ctx.session.clone());
+    env.extend(task_vars(&ctx.session, cfg));
     env.into_iter().collect()
 }
 
-pub fn hook_env(ctx: &TaskContext, task: &str) -> Vec<(String, String)> {
-    vec![
-        ("TASKMUX_TASK".into(), task.to_string()),
-        ("TASKMUX_SESSION".into(), ctx.session.clone()),
-    ]
+/// What a task's hooks and its health_check add to the environment they inherit.
+pub fn hook_env(ctx: &TaskContext, cfg: &TaskConfig) -> Vec<(String, String)> {
+    task_vars(&ctx.session, cfg)
 }
 
 impl TaskContext {

@@ -175,10 +175,7 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
             TaskState::Running {
                 health: state::Health::Healthy
             }
-        ) || (running
-            && t.health_check.is_none()
-            && t.health_url.is_none()
-            && t.port.is_none()),
+        ) || (running && !t.has_probe()),
         pid: alive_pane.map(|p| super::launch_spec::task_pid(t, p.pane_pid).to_string()),
         pane_pid: alive_pane.map(|p| p.pane_pid.to_string()),
         pane_current_command: pane.map(|p| p.current_command.clone()),

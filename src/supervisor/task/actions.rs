@@ -40,7 +40,7 @@ async fn task_hook(ctx: &TaskContext, cfg: &TaskConfig, kind: HookKind) -> Resul
         scope: &cfg.name,
         shell: &ctx.shell,
         cwd: &cfg.cwd,
-        env: hook_env(ctx, &cfg.name),
+        env: hook_env(ctx, cfg),
         timeout: ctx.hook_timeout,
     })
     .await
@@ -242,7 +242,7 @@ pub(super) async fn probe_once(
     cfg: &TaskConfig,
     pane: &Option<PaneInfo>,
 ) -> ProbeResult {
-    let spec = probe::spec_for(cfg, &ctx.shell, alive(pane));
+    let spec = probe::spec_for(cfg, &ctx.shell, &ctx.session, alive(pane));
     probe::probe(&spec, cfg.health_timeout).await
 }
 
@@ -280,7 +280,7 @@ pub(super) async fn await_ready(
             });
             return Err(format!("task '{}' {how} before becoming healthy", cfg.name));
         }
-        let spec = probe::spec_for(&cfg, &ctx.shell, true);
+        let spec = probe::spec_for(&cfg, &ctx.shell, &ctx.session, true);
         let result = probe::probe(&spec, cfg.health_timeout).await;
         if result.healthy {
             // Dependents start now; the verdict is written meanwhile.

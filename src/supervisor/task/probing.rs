@@ -63,7 +63,7 @@ impl TaskActor {
             return;
         }
         run.probing = true;
-        let spec = probe::spec_for(&self.cfg, &self.ctx.shell, !run.ended);
+        let spec = probe::spec_for(&self.cfg, &self.ctx.shell, &self.ctx.session, !run.ended);
         let timeout = self.cfg.health_timeout;
         let fut = async move {
             // probe() honours the timeout itself; this is a backstop.
