@@ -59,8 +59,7 @@ pub fn watch(cfg: Config, json: bool) -> Result<i32> {
             who: printer.recipient(),
             since_seq: Some(0),
         })
-        .await
-        .map_err(|e| Error::failed(format!("internal error: supervisor unavailable ({e})")))?;
+        .await?;
         let watcher = actix::spawn(crate::watch::watch_config(path, sup.clone(), |_| {}));
         tokio::select! {
             _ = term.recv() => {}

@@ -114,8 +114,8 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let round = async {
-            let status = sup.send(GetStatus).await.map_err(mailbox)??;
-            let health = sup.send(CheckHealth).await.map_err(mailbox)??;
+            let status = sup.send(GetStatus).await??;
+            let health = sup.send(CheckHealth).await??;
             Ok::<_, Error>((status, health))
         };
         let verdicts = match tokio::time::timeout(remaining.max(ROUND), round).await {
@@ -204,10 +204,6 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
         }
         tokio::time::sleep(ROUND.min(deadline.saturating_duration_since(Instant::now()))).await;
     }
-}
-
-fn mailbox(e: MailboxError) -> Error {
-    Error::failed(format!("internal error: supervisor unavailable ({e})"))
 }
 
 fn judge(

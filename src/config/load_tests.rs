@@ -4,27 +4,7 @@ use super::*;
 use crate::error::EXIT_USAGE;
 use std::path::Path;
 
-const P: &str = "/proj/taskmux.toml";
-
-fn ok(text: &str) -> Config {
-    match parse(text, Path::new(P)) {
-        Ok(c) => c,
-        Err(e) => panic!("unexpected error: {}", e.message),
-    }
-}
-
-/// Parse, expect an invalid-config error, return its message.
-fn bad(text: &str) -> String {
-    let e = parse(text, Path::new(P)).expect_err("config should be rejected");
-    assert_eq!(e.exit_code, EXIT_USAGE, "{}", e.message);
-    assert_eq!(
-        e.code,
-        crate::error::ErrorCode::InvalidConfig,
-        "{}",
-        e.message
-    );
-    e.message
-}
+use crate::config::read_config::tests::{bad, ok, P};
 
 #[test]
 fn minimal_config_gets_model_defaults() {

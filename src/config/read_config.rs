@@ -339,4 +339,4 @@ impl Ctx<'_> {
 
 #[cfg(test)]
 #[path = "read_config_tests.rs"]
-mod tests;
+pub(super) mod tests;

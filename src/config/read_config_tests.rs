@@ -7,9 +7,9 @@ use crate::error::EXIT_USAGE;
 use std::path::Path;
 use std::time::Duration;
 
-const P: &str = "/proj/taskmux.toml";
+pub(crate) const P: &str = "/proj/taskmux.toml";
 
-fn ok(text: &str) -> Config {
+pub(crate) fn ok(text: &str) -> Config {
     match parse(text, Path::new(P)) {
         Ok(c) => c,
         Err(e) => panic!("unexpected error: {}", e.message),
@@ -17,7 +17,7 @@ fn ok(text: &str) -> Config {
 }
 
 /// Parse, expect an invalid-config error, return its message.
-fn bad(text: &str) -> String {
+pub(crate) fn bad(text: &str) -> String {
     let e = parse(text, Path::new(P)).expect_err("config should be rejected");
     assert_eq!(e.exit_code, EXIT_USAGE, "{}", e.message);
     assert_eq!(
