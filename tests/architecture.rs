@@ -348,3 +348,31 @@ fn no_source_file_is_too_long() {
         .collect();
     assert!(long.is_empty(), "files over {MAX_LINES} lines: {long:?}");
 }
+
+/// docs/architecture.md names every file of src/ (its file table cannot drift):
+/// as a whole path, or as a file name in the same row as a path of its folder.
+#[test]
+fn the_architecture_doc_lists_every_source_file() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/architecture.md"))
+        .unwrap();
+    let mut list = Vec::new();
+    rust_files(Path::new(SRC), &mut list);
+    let missing: Vec<String> = list
+        .iter()
+        .map(|f| short(f))
+        .filter(|name| {
+            let file = name.rsplit('/').next().unwrap_or(name);
+            let folder = &name[..name.len() - file.len()];
+            !doc.contains(&format!("`{name}`"))
+                && !doc.lines().any(|row| {
+                    row.starts_with('|')
+                        && row.contains(&format!("`{folder}"))
+                        && row.contains(&format!("`{file}`"))
+                })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/architecture.md does not list: {missing:?}"
+    );
+}
