@@ -16,6 +16,10 @@ pub struct Cli {
         env = "TASKMUX_CONFIG"
     )]
     pub config: Option<PathBuf>,
+    /// The tmux session to use instead of the config's `name` (a second copy of a
+    /// project: a git worktree, another checkout).
+    #[arg(long, global = true, value_name = "NAME", env = "TASKMUX_SESSION")]
+    pub session: Option<String>,
     /// Print one JSON document (or JSON lines for streams) instead of text.
     #[arg(long, global = true)]
     pub json: bool,

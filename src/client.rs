@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::protocol::{envelope, Request};
 use serde_json::{json, Value};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
 use std::time::Duration;
 use tungstenite::Message;
 
@@ -14,8 +15,13 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Send one request to the session's daemon. None: no daemon is running (or it
 /// could not be reached before the request was sent) — do the work locally.
-pub fn via_daemon(session: &str, request: &Request) -> Option<Result<Value>> {
+pub fn via_daemon(session: &str, config: &Path, request: &Request) -> Option<Result<Value>> {
     let rec = DaemonRecord::running(session)?;
+    if let Some(owner) = rec.config.as_deref().filter(|o| Path::new(o) != config) {
+        // That daemon supervises another project's session of the same name.
+        let e = crate::supervisor::session::owner::conflict(session, owner, config, None);
+        return Some(Err(e));
+    }
     let mut ws = match connect(&rec) {
         Ok(ws) => ws,
         Err(e) => {

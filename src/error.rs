@@ -34,6 +34,8 @@ pub enum ErrorCode {
     TaskExists,
     /// `remove` of a task others depend on.
     HasDependents,
+    /// The tmux session belongs to another project's config.
+    SessionConflict,
     /// A start of a task that runs already.
     AlreadyRunning,
     /// A lifecycle hook failed or timed out.
@@ -63,7 +65,7 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             InvalidConfig | NoConfig | BadUsage | UnknownTask | TaskExists | HasDependents
-            | BadRequest | MissingParam | UnknownCommand => EXIT_USAGE,
+            | SessionConflict | BadRequest | MissingParam | UnknownCommand => EXIT_USAGE,
             AlreadyRunning | HookFailed | TmuxError | IoError | RateLimited | Busy | Failed => {
                 EXIT_FAILED
             }
@@ -80,6 +82,7 @@ impl ErrorCode {
             UnknownTask => "unknown_task",
             TaskExists => "task_exists",
             HasDependents => "has_dependents",
+            SessionConflict => "session_conflict",
             AlreadyRunning => "already_running",
             HookFailed => "hook_failed",
             TmuxError => "tmux_error",

@@ -61,9 +61,14 @@ fn config_or_new(explicit: Option<&Path>) -> Result<(std::path::PathBuf, bool)> 
     }
 }
 
-pub fn remove(explicit: Option<&Path>, name: String, json_mode: bool) -> Result<i32> {
+pub fn remove(
+    explicit: Option<&Path>,
+    session: &Option<String>,
+    name: String,
+    json_mode: bool,
+) -> Result<i32> {
     let path = config::find_config(explicit)?;
-    let cfg = config::load(&path)?;
+    let cfg = super::with_session(config::load(&path)?, session)?;
     cfg.check_names(std::slice::from_ref(&name))?;
     let dependents = crate::config::graph::dependents(&cfg, &name);
     if !dependents.is_empty() {

@@ -19,16 +19,16 @@ use crate::error::Result;
 pub fn run(cli: Cli) -> Result<i32> {
     let json = cli.json;
     match cli.command {
-        Command::Start(a) => lifecycle::start(&load(&cli.config)?, a.tasks, json),
-        Command::Stop(a) => lifecycle::stop(&load(&cli.config)?, a.tasks, json),
-        Command::Restart(a) => lifecycle::restart(&load(&cli.config)?, a.tasks, json),
-        Command::Kill(a) => lifecycle::kill(&load(&cli.config)?, a.task, json),
-        Command::Status => query::status(&load(&cli.config)?, json),
-        Command::Inspect(a) => query::inspect(&load(&cli.config)?, a.task),
-        Command::Health => query::health(&load(&cli.config)?, json),
+        Command::Start(a) => lifecycle::start(&load(&cli.config, &cli.session)?, a.tasks, json),
+        Command::Stop(a) => lifecycle::stop(&load(&cli.config, &cli.session)?, a.tasks, json),
+        Command::Restart(a) => lifecycle::restart(&load(&cli.config, &cli.session)?, a.tasks, json),
+        Command::Kill(a) => lifecycle::kill(&load(&cli.config, &cli.session)?, a.task, json),
+        Command::Status => query::status(&load(&cli.config, &cli.session)?, json),
+        Command::Inspect(a) => query::inspect(&load(&cli.config, &cli.session)?, a.task),
+        Command::Health => query::health(&load(&cli.config, &cli.session)?, json),
         Command::Add(a) => edit::add(cli.config.as_deref(), a, json),
-        Command::Remove(a) => edit::remove(cli.config.as_deref(), a.task, json),
-        Command::Logs(a) => crate::logs::run_logs(&load(&cli.config)?, &a, json),
+        Command::Remove(a) => edit::remove(cli.config.as_deref(), &cli.session, a.task, json),
+        Command::Logs(a) => crate::logs::run_logs(&load(&cli.config, &cli.session)?, &a, json),
         Command::LogSink(a) => crate::logs::run_sink(&a).map(|_| 0),
         Command::LogMark(a) => crate::logs::run_mark(&a).map(|_| 0),
         Command::Exec(a) => crate::exec_env::run_exec(&a),
@@ -41,17 +41,33 @@ pub fn run(cli: Cli) -> Result<i32> {
             },
             json,
         ),
-        Command::Check => check::check(&load(&cli.config)?, json),
-        Command::Wait(a) => wait::wait(&load(&cli.config)?, a.tasks, &a.timeout, json),
+        Command::Check => check::check(&load(&cli.config, &cli.session)?, json),
+        Command::Wait(a) => {
+            wait::wait(&load(&cli.config, &cli.session)?, a.tasks, &a.timeout, json)
+        }
         Command::Completions(a) => completions::completions(a.shell, json),
-        Command::Daemon(a) => daemon::run(&load(&cli.config)?, a, json),
-        Command::Watch => supervise::watch(load(&cli.config)?, json),
-        Command::Events(a) => supervise::events(&load(&cli.config)?, a, json),
+        Command::Daemon(a) => daemon::run(&load(&cli.config, &cli.session)?, a, json),
+        Command::Watch => supervise::watch(load(&cli.config, &cli.session)?, json),
+        Command::Events(a) => supervise::events(&load(&cli.config, &cli.session)?, a, json),
     }
 }
 
-/// Find and load the configuration.
-pub fn load(explicit: &Option<std::path::PathBuf>) -> Result<Config> {
+/// Find and load the configuration; `session` (--session, TASKMUX_SESSION)
+/// replaces its `name`.
+pub fn load(explicit: &Option<std::path::PathBuf>, session: &Option<String>) -> Result<Config> {
     let path = config::find_config(explicit.as_deref())?;
-    config::load(&path)
+    with_session(config::load(&path)?, session)
+}
+
+/// `cfg` with its session name replaced by `session`, when given.
+pub fn with_session(mut cfg: Config, session: &Option<String>) -> Result<Config> {
+    if let Some(name) = session {
+        if !config::load::valid_name(name) {
+            return Err(crate::error::Error::usage(format!(
+                "invalid session name {name:?} (--session / TASKMUX_SESSION): use only letters, digits, '_' and '-'"
+            )));
+        }
+        cfg.name = name.clone();
+    }
+    Ok(cfg)
 }

@@ -64,7 +64,7 @@ where
     SessionSupervisor: Handler<M>,
 {
     if let Some(request) = msg.remote() {
-        if let Some(answer) = crate::client::via_daemon(&cfg.name, &request) {
+        if let Some(answer) = crate::client::via_daemon(&cfg.name, &cfg.path, &request) {
             return serde_json::from_value(answer?).map_err(|e| {
                 Error::failed(format!("internal error: unexpected daemon answer ({e})"))
             });

@@ -52,6 +52,7 @@ pub fn watch(cfg: Config, json: bool) -> Result<i32> {
             cfg.strategy.as_str()
         );
         let ctx = TaskContext::for_config(&cfg);
+        crate::supervisor::session::owner::check_now(&ctx, &cfg.path).await?;
         let path = cfg.path.clone();
         let sup = SessionSupervisor::supervising(cfg, ctx).start();
         let printer = Printer { json }.start();

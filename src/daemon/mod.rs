@@ -85,6 +85,7 @@ pub fn run(cfg: Config, opts: Options) -> Result<i32> {
 async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
     let session = cfg.name.clone();
     let ctx = crate::supervisor::TaskContext::for_config(&cfg);
+    crate::supervisor::session::owner::check_now(&ctx, &cfg.path).await?;
     let supervisor = SessionSupervisor::supervising(cfg.clone(), ctx).start();
     let config_path = cfg.path.clone();
     let state = actix_web::web::Data::new(ApiState::new(
@@ -108,6 +109,7 @@ async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
         token,
         started_at: state.started_at.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
+        config: Some(config_path.to_string_lossy().into_owned()),
     };
     rec.write(&session)?;
     // Config watch: the API validates names against the config the supervisor runs.

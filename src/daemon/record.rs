@@ -19,6 +19,9 @@ pub struct DaemonRecord {
     /// RFC 3339 UTC.
     pub started_at: String,
     pub version: String,
+    /// The config the daemon runs (absent in records of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
 }
 
 /// The lock file of a session's daemon.
@@ -155,6 +158,7 @@ mod tests {
             token: String::new(),
             started_at: String::new(),
             version: String::new(),
+            config: None,
         };
         assert_eq!(r.connect_host(), "127.0.0.1");
         r.host = "::1".into();

@@ -19,6 +19,11 @@ pub(super) fn is_shell(pid: u32) -> bool {
 /// child. Any other shell (a user's `sh -c 'while …'` loop, a pyenv shim) is the
 /// task itself, so its short-lived children are never reported as the task.
 pub fn task_pid(pane_pid: u32, script: &str) -> u32 {
+    // `exec CMD` replaces the wrapper shell: the pane's pid is the task (no /proc
+    // read needed, which `status` of 200 tasks would do 200 times).
+    if script.starts_with("exec ") {
+        return pane_pid;
+    }
     let mut pid = pane_pid;
     let mut seen = HashSet::new();
     while seen.insert(pid) && is_wrapper(pid, script) {

@@ -22,6 +22,8 @@ pub mod opt {
     pub const HEALTH: &str = "@taskmux-health";
     /// Supervisor verdict beyond the pane state: a [`Verdict`](super::Verdict).
     pub const VERDICT: &str = "@taskmux-verdict";
+    /// Session option: the absolute path of the config the session belongs to.
+    pub const CONFIG: &str = "@taskmux-config";
 }
 
 /// What the user wants of a task (a manual stop is never undone by a supervisor).

@@ -45,6 +45,9 @@ pub struct SessionSnapshot {
     pub other_windows: Vec<PaneInfo>,
     /// Skipped tasks and why.
     pub skipped: BTreeMap<String, String>,
+    /// The config the session belongs to (`@taskmux-config`; None for a session
+    /// created by an older taskmux, or by hand).
+    pub config: Option<String>,
 }
 
 impl SessionSnapshot {
@@ -113,6 +116,11 @@ pub fn parse(text: &str) -> SessionSnapshot {
             } else {
                 snap.panes.insert(pane.task.clone(), pane);
             }
+        } else if let Some(value) = line
+            .strip_prefix(opt::CONFIG)
+            .and_then(|rest| rest.strip_prefix(' '))
+        {
+            snap.config = Some(unquote(value));
         } else if let Some(rest) = line.strip_prefix(SKIPPED_PREFIX) {
             if let Some((task, value)) = rest.split_once(' ') {
                 snap.skipped.insert(task.to_string(), unquote(value));

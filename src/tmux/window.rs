@@ -214,7 +214,7 @@ pub async fn mark_skipped(tmux: &Tmux, session: &str, task: &str, reason: &str) 
 
 /// Create the session if it does not exist, with an idle placeholder window
 /// (removed once task windows exist). Returns true when it was created.
-pub async fn ensure_session(tmux: &Tmux, session: &str, cwd: &str) -> Result<bool> {
+pub async fn ensure_session(tmux: &Tmux, session: &str, cwd: &str, config: &str) -> Result<bool> {
     let created = tmux
         .run(&[
             "new-session",
@@ -233,6 +233,12 @@ pub async fn ensure_session(tmux: &Tmux, session: &str, cwd: &str) -> Result<boo
             "/bin/sh",
             "-c",
             "echo 'taskmux: this session has no running task windows yet'; exec tail -f /dev/null",
+            THEN,
+            "set-option",
+            "-t",
+            &format!("={session}:"),
+            opt::CONFIG,
+            config,
         ])
         .await;
     match created {

@@ -11,6 +11,7 @@
 pub mod handlers;
 pub mod messages;
 pub mod orchestration;
+pub mod owner;
 pub mod resident;
 pub mod resident_messages;
 pub mod start;

@@ -49,8 +49,11 @@ impl Orchestration {
             .ok_or_else(|| Error::unknown_task(name, &self.cfg.task_names()))
     }
 
+    /// The session as tmux shows it; an error when it belongs to another config.
     pub(super) async fn snapshot(&self) -> Result<SessionSnapshot> {
-        panes::snapshot(&self.ctx.tmux, &self.ctx.session).await
+        let snap = panes::snapshot(&self.ctx.tmux, &self.ctx.session).await?;
+        super::owner::check(&self.ctx.session, &self.cfg.path, &snap).await?;
+        Ok(snap)
     }
 
     /// A snapshot for inspecting `task`: when it was started a moment ago and its

@@ -88,6 +88,7 @@ impl Orchestration {
                 &self.ctx.tmux,
                 &self.ctx.session,
                 &self.cfg.dir.to_string_lossy(),
+                &self.cfg.path.to_string_lossy(),
             )
             .await?;
             return Ok(report);
@@ -97,6 +98,7 @@ impl Orchestration {
             &self.ctx.tmux,
             &self.ctx.session,
             &self.cfg.dir.to_string_lossy(),
+            &self.cfg.path.to_string_lossy(),
         )
         .await?;
         if whole_stack {

@@ -1,0 +1,89 @@
+//! Nothing silently wrong: one project, one session.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+const PROJECT: &str = r#"
+name = "same"
+[tasks.web]
+command = "sleep 300"
+"#;
+
+/// A second project directory in the sandbox with the same config name.
+fn second_project(sb: &Sandbox) -> std::path::PathBuf {
+    let other = sb.dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("taskmux.toml"), PROJECT).unwrap();
+    other
+}
+
+fn in_dir(sb: &Sandbox, dir: &std::path::Path, args: &[&str]) -> Run {
+    let mut c: Command = sb.cmd(args);
+    c.current_dir(dir);
+    c.output().unwrap().into()
+}
+
+#[test]
+fn two_projects_with_one_name_do_not_share_a_session() {
+    let sb = Sandbox::new();
+    sb.config(PROJECT);
+    sb.run(&["start"]).ok();
+    let first_pid = sb.task("web")["pid"].as_u64().expect("web runs");
+    let other = second_project(&sb);
+
+    // Every command of the other project refuses, naming both configs and the way out.
+    for args in [
+        vec!["status"],
+        vec!["start"],
+        vec!["stop", "web"],
+        vec!["restart", "web"],
+        vec!["inspect", "web"],
+    ] {
+        let r = in_dir(&sb, &other, &args).code(2);
+        let err = r.all();
+        assert!(
+            err.contains(&sb.work.join("taskmux.toml").display().to_string())
+                && err.contains(&other.join("taskmux.toml").display().to_string()),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("--session"), "{args:?}: {err}");
+    }
+    let mut a = vec!["status", "--json"];
+    let v = in_dir(&sb, &other, &a).code(2).json();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["error"]["code"], "session_conflict");
+    // The first project's task was not touched.
+    assert_eq!(sb.task("web")["pid"].as_u64(), Some(first_pid));
+    assert!(pid_alive(first_pid as u32));
+
+    // With its own session name, the second copy runs beside the first.
+    a = vec!["--session", "same-2", "start"];
+    in_dir(&sb, &other, &a).ok();
+    let v = in_dir(&sb, &other, &["--session", "same-2", "status", "--json"])
+        .ok()
+        .json();
+    assert_eq!(v["session"], "same-2");
+    let second_pid = v["tasks"][0]["pid"].as_u64().expect("second web runs");
+    assert_ne!(second_pid, first_pid);
+    // TASKMUX_SESSION works the same way.
+    let mut c = sb.cmd(&["status", "--json"]);
+    c.current_dir(&other).env("TASKMUX_SESSION", "same-2");
+    let v = Run::from(c.output().unwrap()).ok().json();
+    assert_eq!(v["tasks"][0]["pid"].as_u64(), Some(second_pid));
+    assert_eq!(sb.task("web")["pid"].as_u64(), Some(first_pid));
+    // A bad session name is a usage error.
+    in_dir(&sb, &other, &["--session", "no/slash", "status"]).code(2);
+}
+
+#[test]
+fn a_linked_worktree_is_told_to_use_session() {
+    let sb = Sandbox::new();
+    sb.config(PROJECT);
+    sb.run(&["start"]).ok();
+    let other = second_project(&sb);
+    std::fs::write(other.join(".git"), "gitdir: /repo/.git/worktrees/other\n").unwrap();
+    let r = in_dir(&sb, &other, &["status"]).code(2);
+    assert!(r.all().contains("--session same-other"), "{}", r.all());
+    assert!(r.all().contains("worktree"), "{}", r.all());
+}
