@@ -526,3 +526,57 @@ fn an_automatic_restart_keeps_the_environment_of_the_start() {
         watch_log(&sb)
     );
 }
+
+#[test]
+fn a_supervisor_that_comes_up_restarts_what_crashed_without_one() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "late"
+[tasks.crashy]
+command = "sleep 300"
+restart_policy = "on-failure"
+restart_backoff = 1.0
+[tasks.gone]
+command = "sleep 300"
+[tasks.never]
+command = "sleep 300"
+restart_policy = "no"
+"#,
+    );
+    sb.run(&["start"]).ok();
+    let (crashy, never) = (pid_of(&sb, "crashy"), pid_of(&sb, "never"));
+    // While nobody supervises: two crash, one is stopped by hand.
+    unsafe { libc::kill(crashy as i32, libc::SIGKILL) };
+    unsafe { libc::kill(never as i32, libc::SIGKILL) };
+    sb.run(&["stop", "gone"]).ok();
+    sb.wait_for("crashy to be seen dead", Duration::from_secs(10), || {
+        (sb.task("crashy")["running"] == false).then_some(())
+    });
+    let _w = watch(&sb);
+    // The crash is restarted under its policy, with the normal backoff accounting.
+    let evs = wait_events(&sb, "late", "started", "crashy", 2, 15);
+    let restarting = of(&evs, "restarting", "crashy");
+    assert_eq!(restarting.len(), 1, "{evs:#?}");
+    assert_eq!(restarting[0]["attempt"], 1);
+    assert!(
+        restarting[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("while no supervisor ran"),
+        "{evs:#?}"
+    );
+    sb.wait_for("crashy to run again", Duration::from_secs(10), || {
+        (sb.task("crashy")["running"] == true).then_some(())
+    });
+    assert_ne!(pid_of(&sb, "crashy"), crashy);
+    assert_eq!(sb.task("crashy")["restarts"], 1);
+    // Stopped by hand stays down; so does a task whose policy does not restart it.
+    for task in ["gone", "never"] {
+        assert_eq!(sb.task(task)["running"], false, "{task}");
+        assert!(
+            of(&events(&sb, "late"), "restarting", task).is_empty(),
+            "{task}"
+        );
+    }
+}

@@ -375,8 +375,20 @@ impl Handler<PaneObserved> for TaskActor {
                     }
                     self.on_exit(&pane, ctx);
                 } else if matches!(self.life, Life::Idle) {
-                    // First sight of a dead pane (supervisor start): its state, no restart.
+                    // First sight of a dead pane (a supervisor starting up): a task
+                    // that should run and crashed while nobody supervised it gets its
+                    // policy now, with the restarts it had; stopped or failed stay.
                     self.settle_on(&pane, ctx);
+                    if let (true, Life::Exited { code, signal, .. }) =
+                        (self.supervising, &self.life)
+                    {
+                        let (code, signal) = (*code, *signal);
+                        let reason = format!(
+                            "{} while no supervisor ran",
+                            policy::describe_exit(code, signal)
+                        );
+                        self.react(Trigger::Exited { code, signal }, reason, ctx);
+                    }
                 }
             }
         }
