@@ -36,6 +36,8 @@ pub enum ErrorCode {
     HasDependents,
     /// The tmux session belongs to another project's config.
     SessionConflict,
+    /// A task whose `cwd` does not exist (it is never started elsewhere).
+    MissingCwd,
     /// A start of a task that runs already.
     AlreadyRunning,
     /// A lifecycle hook failed or timed out.
@@ -66,9 +68,8 @@ impl ErrorCode {
         match self {
             InvalidConfig | NoConfig | BadUsage | UnknownTask | TaskExists | HasDependents
             | SessionConflict | BadRequest | MissingParam | UnknownCommand => EXIT_USAGE,
-            AlreadyRunning | HookFailed | TmuxError | IoError | RateLimited | Busy | Failed => {
-                EXIT_FAILED
-            }
+            AlreadyRunning | MissingCwd | HookFailed | TmuxError | IoError | RateLimited | Busy
+            | Failed => EXIT_FAILED,
         }
     }
 
@@ -84,6 +85,7 @@ impl ErrorCode {
             HasDependents => "has_dependents",
             SessionConflict => "session_conflict",
             AlreadyRunning => "already_running",
+            MissingCwd => "missing_cwd",
             HookFailed => "hook_failed",
             TmuxError => "tmux_error",
             IoError => "io_error",

@@ -580,3 +580,32 @@ restart_policy = "no"
         );
     }
 }
+
+#[test]
+fn a_supervisor_does_not_restart_into_a_missing_cwd_in_a_loop() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("svc")).unwrap();
+    sb.config(
+        r#"
+name = "nocwd"
+[tasks.svc]
+command = "sleep 300"
+cwd = "svc"
+restart_backoff = 1.0
+"#,
+    );
+    sb.run(&["start"]).ok();
+    let _w = watch(&sb);
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = pid_of(&sb, "svc");
+    std::fs::remove_dir(sb.path("svc")).unwrap();
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let evs = wait_events(&sb, "nocwd", "failed", "svc", 1, 15);
+    let failed = of(&evs, "failed", "svc")[0];
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(reason.contains("does not exist"), "{reason}");
+    assert_eq!(of(&evs, "restarting", "svc").len(), 1, "{evs:#?}");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(of(&events(&sb, "nocwd"), "restarting", "svc").len(), 1);
+    assert_eq!(sb.task("svc")["state"], "failed");
+}

@@ -87,3 +87,62 @@ fn a_linked_worktree_is_told_to_use_session() {
     assert!(r.all().contains("--session same-other"), "{}", r.all());
     assert!(r.all().contains("worktree"), "{}", r.all());
 }
+
+#[test]
+fn a_task_runs_where_it_says_or_not_at_all() {
+    let sb = Sandbox::new();
+    let marker = sb.path("hook-ran");
+    sb.config(&format!(
+        r#"
+name = "cwd"
+[tasks.api]
+command = "sleep 300"
+cwd = "apps/api"
+hooks = {{ before_start = "touch {}" }}
+[tasks.web]
+command = "sleep 300"
+"#,
+        marker.display()
+    ));
+    let missing = sb.path("apps/api").display().to_string();
+    // One task by name.
+    let r = sb.run(&["start", "api"]).code(1);
+    assert!(r.all().contains(&missing), "{}", r.all());
+    let v = sb.json(&["start", "api"]);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["failed"][0]["code"], "missing_cwd");
+    // The whole stack: the others start, the start is still a failure.
+    let r = sb.run(&["start"]).code(1);
+    assert!(r.all().contains(&missing), "{}", r.all());
+    assert_eq!(sb.task("web")["running"], true);
+    // restart too.
+    let r = sb.run(&["restart", "api"]).code(1);
+    assert!(r.all().contains(&missing), "{}", r.all());
+    // It never ran anywhere, and none of its hooks ran.
+    assert_eq!(sb.task("api")["running"], false);
+    assert!(sb.task("api")["pid"].is_null());
+    assert!(!marker.exists(), "the before_start hook ran");
+}
+
+#[test]
+fn start_fails_when_a_requested_task_is_skipped() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "skipx"
+[tasks.db]
+command = "sleep 300"
+health_check = "false"
+health_interval = 0.1
+health_retries = 2
+[tasks.api]
+command = "sleep 300"
+depends_on = ["db"]
+"#,
+    );
+    let v = sb.run(&["start", "--json"]).code(1).json();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["skipped"][0]["task"], "api");
+    // What did start is still named.
+    assert_eq!(v["started"][0]["task"], "db");
+}

@@ -10,7 +10,9 @@ use std::fmt::Write;
 pub fn start(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
     cfg.check_names(&names)?;
     let report = crate::spinner::while_running("starting", || ask(cfg, StartTasks { names }))?;
-    let ok = report.failed.is_empty();
+    // A task that was asked for and did not start (failed, or skipped for its
+    // dependencies) makes the start a failure; the report still names what started.
+    let ok = report.failed.is_empty() && report.skipped.is_empty();
     if !json {
         report.warnings.iter().for_each(|w| warn(w));
     }

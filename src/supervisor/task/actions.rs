@@ -67,6 +67,20 @@ pub(super) async fn launch(
     pane: Option<PaneInfo>,
     env: EnvSource,
 ) -> Result<Launched> {
+    // A task runs where its config says, or not at all (and none of its hooks run).
+    if !tokio::fs::metadata(&cfg.cwd)
+        .await
+        .is_ok_and(|m| m.is_dir())
+    {
+        return Err(Error::new(
+            crate::error::ErrorCode::MissingCwd,
+            format!(
+                "task '{}' cannot start: its cwd {} does not exist (create it, or fix `cwd` in the config)",
+                cfg.name,
+                cfg.cwd.display()
+            ),
+        ));
+    }
     let mut freed_port = Vec::new();
     if let Some(port) = cfg.port {
         freed_port = process::free_port(port, Duration::from_secs(2)).await;

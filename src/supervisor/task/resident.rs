@@ -210,6 +210,10 @@ impl TaskActor {
                 Ok(Some(Ok(launched))) => act.on_launched(&launched, Some(attempt), ctx),
                 Ok(Some(Err(pane))) => act.settle_on(&pane, ctx),
                 Ok(None) => act.enter(Life::Idle, ctx),
+                Err(e) if e.code == crate::error::ErrorCode::MissingCwd => {
+                    // Retrying cannot help: say so once and stay down.
+                    act.give_up(e.message, ctx);
+                }
                 Err(e) => {
                     act.restarts = attempt;
                     act.enter(
