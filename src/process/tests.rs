@@ -208,7 +208,13 @@ fn launching_until_the_wrapper_has_exec_d() {
     let script = "exec 3>&1; sleep 30; true";
     let (_guard, shpid) = sh_in_own_group(script);
     let t = Instant::now();
-    while command_name(shpid).as_deref() != Some("sh") && t.elapsed() < Duration::from_secs(3) {
+    // Until the shell runs with its arguments readable (under load, /proc can show
+    // the new comm a moment before the new argv).
+    let exec_d = || {
+        command_name(shpid).as_deref() == Some("sh")
+            && cmdline(shpid).is_some_and(|c| c.contains("sleep 30"))
+    };
+    while !exec_d() && t.elapsed() < Duration::from_secs(3) {
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(launching(shpid, script));
