@@ -107,6 +107,23 @@ command = "while [ ! -f a-1.done ]; do sleep 0.01; done; sleep 0.05; for i in 1 
         .ok()
         .stdout
         .contains("a-1"));
+    // Smart case: a capital makes it case-sensitive; -i / -s force either.
+    assert_eq!(
+        sb.run(&["logs", "-g", "ERROR"]).ok().stdout.lines().count(),
+        1
+    );
+    assert_eq!(sb.run(&["logs", "-g", "Error"]).code(1).stdout.trim(), "");
+    assert_eq!(
+        sb.run(&["logs", "-g", "Error", "-i"])
+            .ok()
+            .stdout
+            .lines()
+            .count(),
+        1
+    );
+    sb.run(&["logs", "-g", "error", "-s"]).code(1);
+    // No match exits 1, as grep does.
+    sb.run(&["logs", "-g", "no-such-line"]).code(1);
     // Bad regex and unknown task: exit 2.
     sb.run(&["logs", "-g", "("]).code(2);
     sb.run(&["logs", "nope"]).code(2);

@@ -26,9 +26,21 @@ pub struct LogsArgs {
     /// Show the last N lines (matching lines with -g) [default: 100; 10 with -f].
     #[arg(short = 'n', long, value_name = "N")]
     pub lines: Option<usize>,
-    /// Only lines matching this regular expression (case-insensitive).
+    /// Only lines matching this regular expression (smart case: insensitive
+    /// unless the pattern has a capital letter; exit 1 when nothing matches).
     #[arg(short = 'g', long, value_name = "PATTERN")]
     pub grep: Option<String>,
+    /// With -g: always case-insensitive.
+    #[arg(
+        short = 'i',
+        long,
+        conflicts_with = "case_sensitive",
+        requires = "grep"
+    )]
+    pub ignore_case: bool,
+    /// With -g: always case-sensitive.
+    #[arg(short = 's', long, requires = "grep")]
+    pub case_sensitive: bool,
     /// With -g: show N lines of context around each match.
     #[arg(short = 'C', long, value_name = "N", default_value_t = 0)]
     pub context: usize,
@@ -137,7 +149,18 @@ fn run_logs_in(cfg: &Config, dir: &Path, args: &LogsArgs, json: bool) -> Result<
     if args.clear {
         return finish(clear(dir, &tasks, json, &mut out));
     }
-    let grep = args.grep.as_deref().map(grep_regex).transpose()?;
+    let case = if args.ignore_case {
+        Case::Insensitive
+    } else if args.case_sensitive {
+        Case::Sensitive
+    } else {
+        Case::Smart
+    };
+    let grep = args
+        .grep
+        .as_deref()
+        .map(|p| grep_regex_with(p, case))
+        .transpose()?;
     let since = args.since.as_deref().map(parse_when).transpose()?;
     let until = args.until.as_deref().map(parse_when).transpose()?;
     let tty = io::stdout().is_terminal();
@@ -207,7 +230,9 @@ fn run_logs_in(cfg: &Config, dir: &Path, args: &LogsArgs, json: bool) -> Result<
         return finish(Err(e));
     }
     let Some(mut follower) = follower else {
-        return Ok(0);
+        // As grep: a search that found nothing exits 1.
+        let nothing = q.grep.is_some() && groups.iter().all(|g| g.is_empty());
+        return Ok(if nothing { 1 } else { 0 });
     };
     let res = follow_loop(&mut follower, &printer, &mut out, until);
     finish(res)
@@ -291,9 +316,58 @@ fn attach(session: &str) -> Error {
 
 /// Compile a `-g` pattern the way `logs` does (case-insensitive; compiled size
 /// capped, as patterns also come from API clients).
+/// How a grep pattern treats case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// ripgrep's smart case: insensitive unless the pattern has a capital letter.
+    Smart,
+    Insensitive,
+    Sensitive,
+}
+
+/// True when `p` has a capital letter of its own (not an escape such as `\W`,
+/// `\S`, `\P{..}`, whose letter is a class name, not text).
+fn has_capital(p: &str) -> bool {
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(escaped) = chars.next() {
+                if matches!(escaped, 'p' | 'P') {
+                    // \p{Lu}: skip the class name too.
+                    if chars.clone().next() == Some('{') {
+                        for n in chars.by_ref() {
+                            if n == '}' {
+                                break;
+                            }
+                        }
+                    } else {
+                        chars.next();
+                    }
+                }
+            }
+            continue;
+        }
+        if c.is_uppercase() {
+            return true;
+        }
+    }
+    false
+}
+
+/// A grep regex with smart case (see [`Case::Smart`]).
 pub fn grep_regex(p: &str) -> Result<Regex> {
+    grep_regex_with(p, Case::Smart)
+}
+
+/// A grep regex treating case as `case` says.
+pub fn grep_regex_with(p: &str, case: Case) -> Result<Regex> {
+    let insensitive = match case {
+        Case::Smart => !has_capital(p),
+        Case::Insensitive => true,
+        Case::Sensitive => false,
+    };
     RegexBuilder::new(p)
-        .case_insensitive(true)
+        .case_insensitive(insensitive)
         .size_limit(1 << 20)
         .build()
         .map_err(|e| Error::usage(format!("invalid regular expression '{p}': {e}")))
@@ -303,6 +377,21 @@ pub fn grep_regex(p: &str) -> Result<Regex> {
 mod tests {
     use super::*;
     use crate::config::model::TaskConfig;
+
+    #[test]
+    fn smart_case() {
+        let m = |p: &str, t: &str| grep_regex(p).unwrap().is_match(t);
+        assert!(m("error", "ERROR: boom"));
+        assert!(!m("ERROR", "…add_error_messages… OK"));
+        assert!(m("ERROR", "ERROR: boom"));
+        // Escapes are not capitals of the pattern's text.
+        assert!(m(r"\Sfail", "xFAIL"));
+        assert!(m(r"\p{Lu}rror", "Error"));
+        let i = grep_regex_with("ERROR", Case::Insensitive).unwrap();
+        assert!(i.is_match("error"));
+        let s = grep_regex_with("error", Case::Sensitive).unwrap();
+        assert!(!s.is_match("ERROR"));
+    }
 
     fn cfg(dir: &Path) -> Config {
         Config {
