@@ -43,6 +43,11 @@ pub fn daemon_record(session: &str) -> PathBuf {
     session_dir(session).join("daemon.json")
 }
 
+/// The lock one mutating command of a session holds while it runs.
+pub fn mutate_lock(session: &str) -> PathBuf {
+    session_dir(session).join("mutate.lock")
+}
+
 fn non_empty_env(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.is_empty())
 }

@@ -146,3 +146,58 @@ depends_on = ["db"]
     // What did start is still named.
     assert_eq!(v["started"][0]["task"], "db");
 }
+
+#[test]
+fn concurrent_starts_make_one_window_and_one_process_per_task() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "race"
+[tasks.a]
+command = "sleep 300"
+[tasks.b]
+command = "sleep 300"
+[tasks.c]
+command = "sleep 300"
+depends_on = ["a"]
+"#,
+    );
+    for round in 0..4 {
+        let first = sb.cmd(&["start"]).spawn().unwrap();
+        let second = sb.cmd(&["start"]).spawn().unwrap();
+        for child in [first, second] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.code().is_some(),
+                "round {round}: a start died of a signal"
+            );
+        }
+        let windows = sb.tmux(&["list-windows", "-t", "=race:", "-F", "#{window_name}"]);
+        let mut names: Vec<&str> = windows.stdout.lines().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec!["a", "b", "c"],
+            "round {round}: {}",
+            windows.all()
+        );
+        let panes = sb.pane_pids();
+        assert_eq!(panes.len(), 3, "round {round}: {panes:?}");
+        assert!(panes.iter().all(|p| pid_alive(*p)), "round {round}");
+        // Events of both processes keep unique, increasing seqs.
+        let text = std::fs::read_to_string(sb.state_dir.join("race/events.jsonl")).unwrap();
+        let seqs: Vec<u64> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[1] == w[0] + 1),
+            "round {round}: {seqs:?}"
+        );
+        sb.run(&["stop"]).ok();
+    }
+}

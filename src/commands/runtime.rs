@@ -63,13 +63,23 @@ where
     T: DeserializeOwned + Send + 'static,
     SessionSupervisor: Handler<M>,
 {
-    if let Some(request) = msg.remote() {
-        if let Some(answer) = crate::client::via_daemon(&cfg.name, &cfg.path, &request) {
+    let mutates = msg.remote();
+    if let Some(request) = &mutates {
+        if let Some(answer) = crate::client::via_daemon(&cfg.name, &cfg.path, request) {
             return serde_json::from_value(answer?).map_err(|e| {
                 Error::failed(format!("internal error: unexpected daemon answer ({e})"))
             });
         }
     }
+    // One mutating command at a time per session across taskmux processes (two
+    // `start`s at once would each create the windows); the daemon serialises its
+    // own. Taken before the supervisor reads the events file, so seqs stay unique.
+    let _lock = match mutates {
+        Some(_) => Some(crate::lockfile::LockFile::exclusive(
+            &crate::paths::mutate_lock(&cfg.name),
+        )?),
+        None => None,
+    };
     let cfg = cfg.clone();
     let system = System::new();
     system.block_on(async move {

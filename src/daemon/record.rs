@@ -4,7 +4,6 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
@@ -31,47 +30,22 @@ pub fn lock_path(session: &str) -> PathBuf {
 
 /// An exclusive flock held for the daemon's life (released when dropped or at exit).
 pub struct DaemonLock {
-    _file: File,
+    _lock: crate::lockfile::LockFile,
 }
 
 impl DaemonLock {
     /// Take the session's daemon lock without waiting; None when another process holds it.
     pub fn try_acquire(session: &str) -> Result<Option<DaemonLock>> {
-        let path = lock_path(session);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        // SAFETY: flock on a valid fd we own.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            Ok(Some(DaemonLock { _file: file }))
-        } else {
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                Ok(None)
-            } else {
-                Err(Error::io(format!("locking {}", path.display()), err))
-            }
-        }
+        Ok(
+            crate::lockfile::LockFile::try_exclusive(&lock_path(session))?
+                .map(|lock| DaemonLock { _lock: lock }),
+        )
     }
 }
 
 /// True when some process holds the session's daemon lock.
 pub fn lock_held(session: &str) -> bool {
-    let Ok(file) = File::open(lock_path(session)) else {
-        return false;
-    };
-    // SAFETY: flock on a valid fd we own; a shared probe lock is released on close.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
-    rc != 0
+    crate::lockfile::LockFile::held(&lock_path(session))
 }
 
 impl DaemonRecord {
