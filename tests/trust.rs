@@ -201,3 +201,26 @@ depends_on = ["a"]
         sb.run(&["stop"]).ok();
     }
 }
+
+#[test]
+fn check_does_not_blame_the_user_for_a_default() {
+    let sb = Sandbox::new();
+    // The original README's own example: health_interval = 3, health_timeout unset (5 s).
+    sb.config(
+        r#"
+name = "dflt"
+[tasks.db]
+command = "sleep 100"
+health_check = "true"
+health_interval = 3
+"#,
+    );
+    let v = sb.json(&["check"]);
+    let codes: Vec<&str> = v["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w["code"].as_str())
+        .collect();
+    assert!(!codes.contains(&"TM007"), "{v}");
+}

@@ -173,7 +173,9 @@ pub fn lint(cfg: &Config) -> Vec<Finding> {
                 ));
             }
         }
-        if t.health_timeout >= t.health_interval && t.has_probe() {
+        // Only what the user wrote: the default timeout beside a short interval (the
+        // original README's own example) is not their mistake.
+        if t.health_timeout_written && t.health_timeout >= t.health_interval && t.has_probe() {
             out.push(finding(
                 Severity::Warning,
                 "TM007",

@@ -122,6 +122,8 @@ pub struct TaskConfig {
     pub health_url: Option<HealthUrl>,
     pub health_interval: Duration,
     pub health_timeout: Duration,
+    /// True when the config wrote `health_timeout` (else it is the default).
+    pub health_timeout_written: bool,
     pub health_retries: u32,
     pub stop_grace_period: Duration,
     pub max_restarts: u32,
@@ -204,6 +206,7 @@ impl TaskConfig {
             health_url: None,
             health_interval: DEFAULT_HEALTH_INTERVAL,
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
+            health_timeout_written: false,
             health_retries: DEFAULT_HEALTH_RETRIES,
             stop_grace_period: DEFAULT_STOP_GRACE,
             max_restarts: DEFAULT_MAX_RESTARTS,

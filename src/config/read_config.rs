@@ -181,7 +181,10 @@ impl Ctx<'_> {
                     expect_span = expect_span.or(kf.span.clone());
                 }
                 "health_interval" => t.health_interval = self.duration(&kf, true)?,
-                "health_timeout" => t.health_timeout = self.duration(&kf, true)?,
+                "health_timeout" => {
+                    t.health_timeout = self.duration(&kf, true)?;
+                    t.health_timeout_written = true;
+                }
                 "health_retries" => {
                     t.health_retries = self.int(&kf, 1, u32::MAX as i64, "an integer >= 1")? as u32
                 }
