@@ -224,3 +224,36 @@ health_interval = 3
         .collect();
     assert!(!codes.contains(&"TM007"), "{v}");
 }
+
+#[test]
+fn health_fails_when_a_task_that_should_run_has_exited() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "hx"
+[tasks.up]
+command = "sleep 300"
+[tasks.crashed]
+command = "sleep 0.2; exit 3"
+"#,
+    );
+    sb.run(&["start"]).ok();
+    sb.wait_for(
+        "crashed to exit",
+        std::time::Duration::from_secs(10),
+        || (sb.task("crashed")["running"] == false).then_some(()),
+    );
+    let r = sb.run(&["health", "--json"]).code(1);
+    let v = r.json();
+    assert_eq!(v["ok"], false, "{v}");
+    let row = v["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task"] == "crashed")
+        .unwrap();
+    assert_eq!(row["down"], true, "{v}");
+    // Stopped by hand is not down.
+    sb.run(&["stop", "crashed"]).ok();
+    sb.run(&["health"]).ok();
+}

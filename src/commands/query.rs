@@ -69,7 +69,11 @@ pub fn inspect(cfg: &Config, name: String) -> Result<i32> {
 
 pub fn health(cfg: &Config, json: bool) -> Result<i32> {
     let report = ask(cfg, CheckHealth)?;
-    let unhealthy = report.tasks.iter().any(|t| t.running && !t.healthy);
+    // Unhealthy, or down when it should be running (exited, failed, in backoff).
+    let unhealthy = report
+        .tasks
+        .iter()
+        .any(|t| (t.running && !t.healthy) || t.down);
     emit(json, !unhealthy, &report, || {
         let rows: Vec<_> = report
             .tasks

@@ -105,6 +105,8 @@ pub struct HealthRow {
     pub state: String,
     pub running: bool,
     pub healthy: bool,
+    /// It should be running and is not: it exited, failed, or waits for a restart.
+    pub down: bool,
     pub probe: Option<ProbeResult>,
 }
 

@@ -217,7 +217,15 @@ impl Orchestration {
                     (true, Some(actor)) => actor.send(Probe { pane }).await.ok(),
                     _ => None,
                 };
+                let down = !running
+                    && matches!(
+                        state,
+                        crate::supervisor::state::TaskState::Exited { .. }
+                            | crate::supervisor::state::TaskState::Failed { .. }
+                            | crate::supervisor::state::TaskState::Backoff { .. }
+                    );
                 HealthRow {
+                    down,
                     task: t.name.clone(),
                     state: if running {
                         "running".into()
