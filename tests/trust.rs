@@ -257,3 +257,33 @@ command = "sleep 0.2; exit 3"
     sb.run(&["stop", "crashed"]).ok();
     sb.run(&["health"]).ok();
 }
+
+#[test]
+fn status_says_when_nothing_will_restart_a_crash() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "hint"
+[tasks.crashed]
+command = "sleep 0.2; exit 3"
+restart_policy = "on-failure"
+[tasks.done]
+command = "true"
+restart_policy = "no"
+"#,
+    );
+    sb.run(&["start"]).ok();
+    sb.wait_for(
+        "crashed to exit",
+        std::time::Duration::from_secs(10),
+        || (sb.task("crashed")["running"] == false).then_some(()),
+    );
+    let r = sb.run(&["status"]).ok();
+    assert!(
+        r.stderr.contains("crashed exited and no supervisor runs"),
+        "{}",
+        r.all()
+    );
+    assert!(r.stderr.contains("taskmux daemon"), "{}", r.all());
+    assert!(!r.stderr.contains("done"), "{}", r.all());
+}

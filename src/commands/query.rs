@@ -9,6 +9,9 @@ use crate::supervisor::status::{GetStatus, Inspect};
 
 pub fn status(cfg: &Config, json: bool) -> Result<i32> {
     let report = ask(cfg, GetStatus)?;
+    if !json {
+        supervision_hint(cfg, &report);
+    }
     emit(json, true, &report, || {
         let head = format!(
             "session {} ({})  config {}\n",
@@ -57,6 +60,39 @@ pub fn status(cfg: &Config, json: bool) -> Result<i32> {
         )
     });
     Ok(0)
+}
+
+/// Without any supervisor nothing restarts a crashed task (the original's contract:
+/// auto-restart is daemon mode); say so when a task that its policy would restart
+/// has exited.
+fn supervision_hint(cfg: &Config, report: &crate::supervisor::status::StatusReport) {
+    use crate::config::RestartPolicy;
+    use crate::supervisor::state::TaskState;
+    let waiting: Vec<&str> = report
+        .tasks
+        .iter()
+        .filter(|t| {
+            let TaskState::Exited { code, signal } = t.detail else {
+                return false;
+            };
+            cfg.task(&t.name).is_some_and(|c| {
+                c.restart_policy != RestartPolicy::No
+                    && crate::supervisor::policy::restarts_after_exit(
+                        c.restart_policy,
+                        code,
+                        signal,
+                    )
+            })
+        })
+        .map(|t| t.name.as_str())
+        .collect();
+    if !waiting.is_empty() && !crate::daemon::record::lock_held(&cfg.name) {
+        crate::output::warn(&format!(
+            "{} exited and no supervisor runs, so nothing restarts {}: start one with `taskmux daemon` (or `taskmux watch`)",
+            waiting.join(", "),
+            if waiting.len() == 1 { "it" } else { "them" }
+        ));
+    }
 }
 
 /// `inspect` always prints JSON (like the original).
