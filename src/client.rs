@@ -76,7 +76,16 @@ fn exchange(ws: &mut Ws, request: &Request) -> Result<Value> {
         if v["id"] != json!(1) {
             continue;
         }
-        let _ = ws.close(None);
+        close(ws);
         return envelope::answer(v);
+    }
+}
+
+/// A clean close: send ours, read until the daemon's reply (it closes at once; a
+/// second at most), so the daemon sees a closed WebSocket, not a cut connection.
+fn close(ws: &mut Ws) {
+    let _ = ws.get_ref().set_read_timeout(Some(Duration::from_secs(1)));
+    if ws.close(None).is_ok() {
+        while ws.read().is_ok() {}
     }
 }

@@ -338,7 +338,13 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 ctx.stop();
             }
             Err(e) => {
-                tracing::info!("closing a WebSocket connection: {e}");
+                // A client that went away without a close frame is not news.
+                let gone = matches!(&e, ws::ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof);
+                if gone {
+                    tracing::debug!("a WebSocket client went away: {e}");
+                } else {
+                    tracing::info!("closing a WebSocket connection: {e}");
+                }
                 let code = match e {
                     ws::ProtocolError::Overflow => ws::CloseCode::Size,
                     _ => ws::CloseCode::Protocol,
