@@ -62,7 +62,8 @@ pub enum Command {
     LogMark(crate::logs::MarkArgs),
     /// Create taskmux.toml and write taskmux instructions for coding agents.
     Init(InitArgs),
-    /// Validate taskmux.toml and lint it without starting anything (exit 1 on errors).
+    /// Validate taskmux.toml and lint it without starting anything (exit 1 on lint
+    /// errors, 2 when the file does not load).
     Check,
     /// Block until tasks are healthy (exit 1 on timeout or when a task died).
     Wait(WaitArgs),

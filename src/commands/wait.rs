@@ -186,11 +186,18 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
                 .collect();
             Some(Some((
                 "timeout",
-                format!(
-                    "timed out after {} waiting for session '{session}': {}",
-                    fmt_duration(timeout),
-                    waiting.join("; ")
-                ),
+                if waiting.is_empty() {
+                    format!(
+                        "timed out after {} waiting for session '{session}'",
+                        fmt_duration(timeout)
+                    )
+                } else {
+                    format!(
+                        "timed out after {} waiting for session '{session}': {}",
+                        fmt_duration(timeout),
+                        waiting.join("; ")
+                    )
+                },
             )))
         } else {
             None

@@ -46,7 +46,17 @@ impl Orchestration {
                 );
                 (Vec::new(), true)
             }
-            Scope::Stack => (auto_start_tasks(), true),
+            Scope::Stack => {
+                let tasks = auto_start_tasks();
+                if tasks.is_empty() {
+                    report.warnings.push(if self.cfg.tasks.is_empty() {
+                        "the config defines no tasks: nothing to start (add one with: taskmux add NAME COMMAND)".to_string()
+                    } else {
+                        "no task has auto_start = true: nothing started (start tasks by name)".to_string()
+                    });
+                }
+                (tasks, true)
+            }
             Scope::Named(names) => (names, false),
             Scope::Ordered(names) => (names, true),
         };
