@@ -111,6 +111,13 @@ async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
         version: env!("CARGO_PKG_VERSION").to_string(),
         config: Some(config_path.to_string_lossy().into_owned()),
     };
+    // SIGTERM/SIGINT are handled from before the record exists: whoever reads the
+    // record (`daemon stop`) may signal at once.
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut term, mut int) = (
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot watch for SIGTERM", e))?,
+        signal(SignalKind::interrupt()).map_err(|e| Error::io("cannot watch for SIGINT", e))?,
+    );
     rec.write(&session)?;
     // Config watch: the API validates names against the config the supervisor runs.
     let watched = state.clone();
@@ -130,14 +137,6 @@ async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
     );
     let handle = server.handle();
     actix_rt::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            tracing::error!("cannot install signal handlers");
-            return;
-        };
         let name = tokio::select! {
             _ = term.recv() => "SIGTERM",
             _ = int.recv() => "SIGINT",

@@ -17,7 +17,7 @@
 use super::format::{log_path, now_ts, split_line, MARKER_PREFIX};
 use super::read::RevLines;
 use crate::error::{Error, Result};
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -86,8 +86,12 @@ pub fn write_marker_soon(session: &str, task: &str, marker: Marker) -> tokio::ta
 
 /// Append a marker line to `<dir>/<task>.log`. An exit marker is not written
 /// when the last marker of the log already is an exit (same run, told twice).
+/// The log directory is never created here: a launch creates it, and a directory
+/// that vanished since (the session's state removed) stays gone.
 pub fn write_marker_in(dir: &Path, task: &str, marker: &Marker) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    if !dir.is_dir() {
+        return Ok(());
+    }
     let path = log_path(dir, task);
     let mut file = OpenOptions::new()
         .create(true)
@@ -222,6 +226,7 @@ pub fn mark_command(exe: &Path, session: &str, task: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn texts(dir: &Path) -> Vec<String> {
         fs::read_to_string(dir.join("api.log"))
@@ -239,6 +244,11 @@ mod tests {
     fn marker_format_and_exit_dedupe() {
         let d = tempfile::tempdir().unwrap();
         let dir = d.path().join("logs");
+        // A directory that does not exist (removed with the session's state) is
+        // not recreated by a marker.
+        write_marker_in(&dir, "api", &Marker::Kill).unwrap();
+        assert!(!dir.exists());
+        fs::create_dir_all(&dir).unwrap();
         write_marker_in(&dir, "api", &Marker::Start { run: 1, pid: 42 }).unwrap();
         fs::OpenOptions::new()
             .append(true)

@@ -265,9 +265,9 @@ pub struct LogWriter {
 }
 
 impl LogWriter {
-    /// Open (append, create) `<dir>/<task>.log`, creating `dir` if needed.
+    /// Open (append, create) `<dir>/<task>.log`; `dir` must exist (a launch
+    /// creates it).
     pub fn open(dir: &Path, task: &str, max_size: u64, max_files: u32) -> Result<Self> {
-        fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         let path = log_path(dir, task);
         let file = open_append(&path)?;
         let (size, id) = file_info(&file);
@@ -318,7 +318,12 @@ impl LogWriter {
     pub fn flush(&mut self) -> Result<()> {
         let same = fs::metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.id);
         if !same {
-            fs::create_dir_all(&self.dir).ok();
+            if !self.dir.is_dir() {
+                // The log directory was removed (the session's state with it): never
+                // recreate it; what the task prints from now on goes nowhere.
+                self.buf.clear();
+                return Ok(());
+            }
             self.file = open_append(&self.path)?;
         }
         self.write_buf()?;
@@ -353,7 +358,9 @@ impl LogWriter {
         while fs::remove_file(rotated_path(&self.dir, &self.task, n)).is_ok() {
             n += 1;
         }
-        fs::create_dir_all(&self.dir).ok();
+        if !self.dir.is_dir() {
+            return Ok(());
+        }
         self.file = open_append(&self.path)?;
         (self.size, self.id) = file_info(&self.file);
         Ok(())

@@ -166,3 +166,16 @@ fn pipe_command_quotes() {
     assert!(c.ends_with(" --run 1 --pid '#{pane_pid}'"), "{c}");
     assert!(c.starts_with("exec '/opt/my dir/task##mux' _log-sink --session 's' --task 'it'\\''s' --max-size 10 --max-files 3 --dir '"));
 }
+
+#[test]
+fn a_vanished_log_directory_is_not_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut w = LogWriter::open(&logs, "t", 1 << 20, 3).unwrap();
+    std::fs::remove_dir_all(&logs).unwrap();
+    w.write_line("2026-01-01T00:00:00.000Z", b"after the state was removed")
+        .unwrap();
+    w.flush().unwrap();
+    assert!(!logs.exists(), "the sink recreated its log directory");
+}

@@ -87,6 +87,11 @@ pub(super) async fn launch(
     }
     task_hook(&ctx, &cfg, HookKind::BeforeStart).await?;
     let run = pane.as_ref().map_or(0, |p| p.run) + 1;
+    // The one place the log directory is made (sinks and markers never create it).
+    let logs = crate::paths::logs_dir(&ctx.session);
+    tokio::fs::create_dir_all(&logs)
+        .await
+        .map_err(|e| Error::io(format!("creating {}", logs.display()), e))?;
     let env_file = crate::exec_env::env_file(&ctx.session, &cfg.name);
     if env == EnvSource::Caller || !tokio::fs::try_exists(&env_file).await.unwrap_or(false) {
         crate::exec_env::write(env_file.clone(), task_env(&ctx, &cfg)).await?;
