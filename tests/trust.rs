@@ -287,3 +287,113 @@ restart_policy = "no"
     assert!(r.stderr.contains("taskmux daemon"), "{}", r.all());
     assert!(!r.stderr.contains("done"), "{}", r.all());
 }
+
+/// `taskmux watch` in the background, SIGTERMed and reaped on drop.
+struct Watch(std::process::Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+fn events(sb: &Sandbox, session: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(sb.state_dir.join(session).join("events.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+#[test]
+fn one_run_one_pid_for_every_command_shape() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "pids"
+[tasks.loop]
+command = "while true; do echo tick; sleep 0.1; done"
+restart_policy = "no"
+[tasks.cdexec]
+command = "cd / && exec sleep 300"
+restart_policy = "no"
+[tasks.pipe]
+command = "sleep 300 | cat"
+restart_policy = "no"
+"#,
+    );
+    sb.run(&["start"]).ok();
+    let tasks = ["loop", "cdexec", "pipe"];
+    let started: Vec<u64> = tasks
+        .iter()
+        .map(|t| {
+            let evs = events(&sb, "pids");
+            let e = evs
+                .iter()
+                .find(|e| e["event"] == "started" && e["task"] == *t)
+                .unwrap_or_else(|| panic!("no started event for {t}: {evs:?}"));
+            e["pid"].as_u64().unwrap()
+        })
+        .collect();
+    // The pid never changes during the run (the loop forks a new `sleep` every
+    // 0.1 s): status, status --json and inspect all say the started event's pid.
+    for _ in 0..4 {
+        for (t, pid) in tasks.iter().zip(&started) {
+            assert_eq!(sb.task(t)["pid"].as_u64(), Some(*pid), "{t}");
+            let inspect: serde_json::Value =
+                serde_json::from_str(&sb.run(&["inspect", t]).ok().stdout).unwrap();
+            assert_eq!(
+                inspect["pid"].as_str(),
+                Some(pid.to_string().as_str()),
+                "{t}"
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    // The exited event of the run names the same pid.
+    let _w = Watch(
+        sb.cmd(&["watch"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    sb.wait_for(
+        "the watch to adopt",
+        std::time::Duration::from_secs(10),
+        || {
+            crate::pid_alive(started[0] as u32).then_some(())?;
+            std::path::Path::new(&sb.state_dir.join("pids/daemon.lock"))
+                .exists()
+                .then_some(())
+        },
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for pid in &started {
+        unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+    }
+    sb.wait_for(
+        "three exited events",
+        std::time::Duration::from_secs(10),
+        || {
+            let evs = events(&sb, "pids");
+            let exited: Vec<(String, u64)> = evs
+                .iter()
+                .filter(|e| e["event"] == "exited")
+                .map(|e| {
+                    (
+                        e["task"].as_str().unwrap().to_string(),
+                        e["pid"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            (exited.len() >= 3).then_some(exited)
+        },
+    )
+    .into_iter()
+    .for_each(|(task, pid)| {
+        let i = tasks.iter().position(|t| *t == task).unwrap();
+        assert_eq!(pid, started[i], "{task}");
+    });
+}

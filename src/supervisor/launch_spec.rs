@@ -52,10 +52,12 @@ pub fn exec_simple(command: &str) -> String {
     }
 }
 
-/// The task's process under its pane (see `process::task_pid`): the pane's
-/// process, or below the wrapper shell that runs a command with shell syntax.
-pub fn task_pid(cfg: &TaskConfig, pane_pid: u32) -> u32 {
-    crate::process::task_pid(pane_pid, &exec_simple(&cfg.command))
+/// The pid a run reports, the same for the whole run: the pane's process. A simple
+/// command is exec'd, so that is the task's own program; a compound command (`a &&
+/// b`, a pipeline, a loop) is its shell, which is what signals reach through the
+/// process group (docs/cli.md, "pid").
+pub fn task_pid(_cfg: &TaskConfig, pane_pid: u32) -> u32 {
+    pane_pid
 }
 
 /// How long `inspect` waits for a task's process to be past taskmux's own
