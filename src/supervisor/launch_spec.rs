@@ -25,31 +25,104 @@ pub fn exit_channel(session: &str) -> String {
     format!("taskmux-exit-{session}")
 }
 
-/// Prefix a simple command with `exec`, so the task's process replaces the shell
-/// (its pid is the pane's pid, and signals and `pane_current_command` reach it).
-/// Commands with shell syntax (lists, pipes, redirections, expansions, assignments,
-/// builtins) are left to the shell as written.
-pub fn exec_simple(command: &str) -> String {
+/// Words that make a command something other than a program to exec.
+const NOT_PROGRAMS: &[&str] = &[
+    "exec", "cd", "export", "set", "source", ".", "eval", "trap", "if", "for", "while", "until",
+    "case", "ulimit", "umask", "wait", "unset", "alias", "read", "exit", "return", "shift",
+    "select", "function", "do", "done", "then", "fi", "else", "elif", "esac", "{", "}", "!",
+    "time", "coproc",
+];
+
+/// True for one simple command that `exec` can replace the shell with.
+fn is_simple(command: &str) -> bool {
     const SYNTAX: &[char] = &[
         ';', '&', '|', '<', '>', '(', ')', '$', '`', '\\', '\n', '*', '?', '[', '{', '}', '!', '#',
         '~',
     ];
-    const NOT_PROGRAMS: &[&str] = &[
-        "exec", "cd", "export", "set", "source", ".", "eval", "trap", "if", "for", "while",
-        "until", "case", "ulimit", "umask", "wait", "unset", "alias", "read", "exit", "return",
-        "shift",
-    ];
     let trimmed = command.trim();
     let first = trimmed.split_whitespace().next().unwrap_or("");
-    if trimmed.is_empty()
+    !(trimmed.is_empty()
         || trimmed.contains(SYNTAX)
         || first.contains('=')
-        || NOT_PROGRAMS.contains(&first)
-    {
-        command.to_string()
-    } else {
-        format!("exec {trimmed}")
+        || NOT_PROGRAMS.contains(&first))
+}
+
+/// Prefix a simple command with `exec`, so the task's process replaces the shell
+/// (its pid is the pane's pid, and signals and `pane_current_command` reach it).
+/// A list of commands joined by `;` or `&&` whose last one is simple gets that last
+/// one exec'd (`cd web && exec npm run dev`: the same behaviour, and the run's pid
+/// is the program's). Anything else with shell syntax (pipes, loops, `||`,
+/// redirections, expansions, assignments, builtins) is left to the shell as written.
+pub fn exec_simple(command: &str) -> String {
+    if is_simple(command) {
+        return format!("exec {}", command.trim());
     }
+    match last_of_list(command) {
+        Some(at) if is_simple(&command[at..]) && !command[..at].trim().is_empty() => {
+            format!("{} exec {}", command[..at].trim_end(), command[at..].trim())
+        }
+        _ => command.to_string(),
+    }
+}
+
+/// Where the last command of a plain `;` / `&&` list begins (after the last
+/// separator outside quotes); None when the command has any other structure.
+fn last_of_list(command: &str) -> Option<usize> {
+    let bytes = command.as_bytes();
+    let (mut i, mut quote, mut last) = (0, None::<u8>, None);
+    let mut segment_start = 0;
+    let keyword_first = |seg: &str| {
+        seg.split_whitespace().next().is_some_and(|w| {
+            NOT_PROGRAMS.contains(&w)
+                && !matches!(
+                    w,
+                    "cd" | "export"
+                        | "set"
+                        | "exec"
+                        | "source"
+                        | "."
+                        | "umask"
+                        | "ulimit"
+                        | "unset"
+                        | "alias"
+                        | "trap"
+                )
+        })
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(b'"') if c == b'\\' || c == b'`' || c == b'$' => return None,
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' => quote = Some(c),
+                b';' => {
+                    if keyword_first(&command[segment_start..i]) {
+                        return None;
+                    }
+                    last = Some(i + 1);
+                    segment_start = i + 1;
+                }
+                b'&' if bytes.get(i + 1) == Some(&b'&') => {
+                    if keyword_first(&command[segment_start..i]) {
+                        return None;
+                    }
+                    i += 1;
+                    last = Some(i + 1);
+                    segment_start = i + 1;
+                }
+                b'&' | b'|' | b'<' | b'>' | b'(' | b')' | b'{' | b'}' | b'`' | b'\\' | b'\n'
+                | b'#' => return None,
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    if quote.is_some() || keyword_first(&command[segment_start..]) {
+        return None;
+    }
+    last
 }
 
 /// The pid a run reports, the same for the whole run: the pane's process. A simple
@@ -144,14 +217,31 @@ mod tests {
             "exec npm run 'dev server'"
         );
         for keep in [
-            "a && b",
             "echo $HOME",
             "FOO=1 node x",
             "cd x",
-            "sleep 1; true",
             "trap '' INT",
+            "while true; do echo tick; sleep 1; done",
+            "a || b",
+            "a | b",
+            "sleep 1 &",
+            "cd x && exec y",
+            "echo 'a;b' > f; cat f",
+            "if true; then x; fi",
+            "(cd x; y)",
         ] {
-            assert_eq!(exec_simple(keep), keep);
+            assert_eq!(exec_simple(keep), keep, "{keep}");
         }
+        // The last simple command of a `;` / `&&` list is exec'd in place.
+        assert_eq!(exec_simple("a && b"), "a && exec b");
+        assert_eq!(exec_simple("sleep 1; true"), "sleep 1; exec true");
+        assert_eq!(
+            exec_simple("cd web && npm run 'dev server'"),
+            "cd web && exec npm run 'dev server'"
+        );
+        assert_eq!(
+            exec_simple("echo one-started; sleep 300"),
+            "echo one-started; exec sleep 300"
+        );
     }
 }
