@@ -163,8 +163,15 @@ depends_on = ["a"]
 "#,
     );
     for round in 0..4 {
-        let first = sb.cmd(&["start"]).spawn().unwrap();
-        let second = sb.cmd(&["start"]).spawn().unwrap();
+        let quiet = |args: &[&str]| {
+            sb.cmd(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let first = quiet(&["start"]);
+        let second = quiet(&["start"]);
         for child in [first, second] {
             let out = child.wait_with_output().unwrap();
             assert!(
@@ -396,4 +403,75 @@ restart_policy = "no"
         let i = tasks.iter().position(|t| *t == task).unwrap();
         assert_eq!(pid, started[i], "{task}");
     });
+}
+
+#[test]
+fn wait_fails_fast_when_nothing_will_make_a_task_healthy() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "wf"
+[tasks.up]
+command = "sleep 300"
+[tasks.hand]
+command = "sleep 300"
+[tasks.manual]
+command = "sleep 300"
+auto_start = false
+"#,
+    );
+    let fast = |args: &[&str], why: &str| {
+        let t0 = std::time::Instant::now();
+        let mut a = args.to_vec();
+        a.extend(["--timeout", "30s", "--json"]);
+        let v = sb.run(&a).code(1).json();
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(2),
+            "{args:?} took {:?}",
+            t0.elapsed()
+        );
+        let msg = v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(msg.contains(why), "{args:?}: {v}");
+        assert_eq!(v["tasks"][0]["status"], "failed", "{v}");
+        v
+    };
+    // The session is not running.
+    fast(&["wait", "up"], "session is not running");
+    sb.run(&["start"]).ok();
+    sb.run(&["wait", "up", "--timeout", "10s"]).ok();
+    // Stopped by hand.
+    sb.run(&["stop", "hand"]).ok();
+    let v = fast(&["wait", "hand"], "stopped by hand");
+    assert_eq!(
+        v["tasks"][0]["state"], "stopped",
+        "one vocabulary with status: {v}"
+    );
+    // A manual task nobody started.
+    fast(&["wait", "manual"], "auto_start = false");
+}
+
+#[test]
+fn start_and_wait_side_by_side_still_works() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "sw"
+[tasks.slow]
+command = "sleep 0.4; touch ready; exec sleep 300"
+health_check = "test -f ready"
+health_interval = "100ms"
+health_retries = 30
+"#,
+    );
+    let start = sb
+        .cmd(&["start"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let r = sb.run(&["wait", "--timeout", "20s", "--json"]).ok();
+    assert_eq!(r.json()["tasks"][0]["status"], "met");
+    assert!(start.wait_with_output().unwrap().status.success());
 }

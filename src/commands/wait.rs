@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 /// Pause between two rounds of probes.
 const ROUND: Duration = Duration::from_millis(200);
+/// How long a task nobody started is waited for before the wait fails (a
+/// `taskmux start &` beside it may not have taken the session's lock yet).
+const START_GRACE: Duration = Duration::from_millis(700);
 
 /// Where one task stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +29,17 @@ enum Verdict {
     Waiting(String),
     /// Exited, failed or skipped: it will not become healthy by itself.
     Dead(String),
+    /// Not started and nobody is starting it (final after [`START_GRACE`]).
+    Unstarted(String),
 }
 
 #[derive(Debug, Serialize)]
 struct WaitRow {
     task: String,
     healthy: bool,
+    /// `met`, `waiting` or `failed`.
+    status: &'static str,
+    /// The task's state in the words `status` uses (`healthy`, `exited (code 3)` …).
     state: String,
     /// Why the task is not healthy (last probe output, exit code, skipped dependency).
     reason: Option<String>,
@@ -105,7 +113,8 @@ type Outcome = (Vec<WaitRow>, Option<(&'static str, String)>);
 async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outcome> {
     let ctx = TaskContext::for_config(&cfg);
     let session = cfg.name.clone();
-    let sup = SessionSupervisor::new(cfg, ctx).start();
+    let sup = SessionSupervisor::new(cfg.clone(), ctx).start();
+    let mut states: BTreeMap<String, String> = BTreeMap::new();
     let deadline = Instant::now() + timeout;
     let tty = std::io::stderr().is_terminal();
     let mut last: BTreeMap<String, Verdict> = BTreeMap::new();
@@ -121,21 +130,29 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
         let verdicts = match tokio::time::timeout(remaining.max(ROUND), round).await {
             Ok(r) => {
                 let (status, health) = r?;
-                judge(&names, &status, &health)
+                states = status
+                    .tasks
+                    .iter()
+                    .map(|t| (t.name.clone(), t.state.clone()))
+                    .collect();
+                judge(&cfg, &names, &status, &health)
             }
             // A probe outlasted the deadline: keep the last verdicts.
             Err(_) => last.clone(),
         };
-        let rows = rows_of(&names, &verdicts);
+        // `taskmux start & taskmux wait`: the start may not have begun yet, so what
+        // nobody started is final only after a moment.
+        let verdicts = settle_unstarted(verdicts, started.elapsed() < START_GRACE);
+        let rows = rows_of(&names, &verdicts, &states);
         // Progress: lines on change (no terminal) or a spinner (terminal).
         if tty {
             let pending: Vec<String> = names
                 .iter()
                 .filter_map(|n| match verdicts.get(n) {
                     Some(Verdict::Healthy) | None => None,
-                    Some(Verdict::Waiting(w)) | Some(Verdict::Dead(w)) => {
-                        Some(format!("{n} ({w})"))
-                    }
+                    Some(Verdict::Waiting(w))
+                    | Some(Verdict::Dead(w))
+                    | Some(Verdict::Unstarted(w)) => Some(format!("{n} ({w})")),
                 })
                 .collect();
             let mut line = format!(
@@ -155,7 +172,9 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
                     match v {
                         Some(Verdict::Healthy) => eprintln!("{n}: healthy"),
                         Some(Verdict::Waiting(w)) => eprintln!("{n}: waiting ({w})"),
-                        Some(Verdict::Dead(w)) => eprintln!("{n}: {w}"),
+                        Some(Verdict::Dead(w)) | Some(Verdict::Unstarted(w)) => {
+                            eprintln!("{n}: {w}")
+                        }
                         None => {}
                     }
                 }
@@ -213,12 +232,22 @@ async fn run(cfg: Config, names: Vec<String>, timeout: Duration) -> Result<Outco
     }
 }
 
+/// Whether another taskmux process is starting or supervising the session (a
+/// one-shot command holding its lock, or a daemon/watch): then a task not started
+/// yet may still start.
+fn someone_is_starting(session: &str) -> bool {
+    crate::lockfile::LockFile::held(&crate::paths::mutate_lock(session))
+        || crate::daemon::record::lock_held(session)
+}
+
 fn judge(
+    cfg: &Config,
     names: &[String],
     status: &StatusReport,
     health: &HealthReport,
 ) -> BTreeMap<String, Verdict> {
     let mut out = BTreeMap::new();
+    let starting = someone_is_starting(&status.session);
     for n in names {
         let Some(row) = status.tasks.iter().find(|t| &t.name == n) else {
             continue;
@@ -244,15 +273,22 @@ fn judge(
                 },
                 None => Verdict::Waiting(row.state.clone()),
             },
-            TaskState::NotStarted | TaskState::Stopped => {
-                if status.running {
-                    Verdict::Waiting("not started".into())
-                } else {
-                    Verdict::Waiting(
-                        "not started; the session is not running (taskmux start)".into(),
-                    )
-                }
+            // Nothing makes these healthy by themselves: fail now, not at the timeout.
+            TaskState::Stopped | TaskState::NotStarted if starting => {
+                Verdict::Waiting("not started yet (another taskmux is starting it)".into())
             }
+            TaskState::Stopped => Verdict::Dead(format!("stopped by hand (taskmux start {n})")),
+            TaskState::NotStarted if !status.running => Verdict::Unstarted(format!(
+                "not started: the session is not running (taskmux start {n})"
+            )),
+            TaskState::NotStarted if cfg.task(n).is_some_and(|t| !t.auto_start) => {
+                Verdict::Unstarted(format!(
+                    "not started: auto_start = false and nobody started it (taskmux start {n})"
+                ))
+            }
+            TaskState::NotStarted => Verdict::Unstarted(format!(
+                "not started and nobody is starting it (taskmux start {n})"
+            )),
             _ => Verdict::Waiting(with_reason(&row.state)),
         };
         out.insert(n.clone(), v);
@@ -260,20 +296,42 @@ fn judge(
     out
 }
 
-fn rows_of(names: &[String], verdicts: &BTreeMap<String, Verdict>) -> Vec<WaitRow> {
+/// Tasks nobody started: still waited for within the grace period, dead after it.
+fn settle_unstarted(
+    verdicts: BTreeMap<String, Verdict>,
+    in_grace: bool,
+) -> BTreeMap<String, Verdict> {
+    verdicts
+        .into_iter()
+        .map(|(n, v)| match v {
+            Verdict::Unstarted(w) if in_grace => (n, Verdict::Waiting(w)),
+            Verdict::Unstarted(w) => (n, Verdict::Dead(w)),
+            other => (n, other),
+        })
+        .collect()
+}
+
+fn rows_of(
+    names: &[String],
+    verdicts: &BTreeMap<String, Verdict>,
+    states: &BTreeMap<String, String>,
+) -> Vec<WaitRow> {
     names
         .iter()
         .map(|n| {
-            let (healthy, state, reason) = match verdicts.get(n) {
-                Some(Verdict::Healthy) => (true, "healthy", None),
+            let (healthy, status, reason) = match verdicts.get(n) {
+                Some(Verdict::Healthy) => (true, "met", None),
                 Some(Verdict::Waiting(w)) => (false, "waiting", Some(w.clone())),
-                Some(Verdict::Dead(w)) => (false, "dead", Some(w.clone())),
-                None => (false, "unknown", None),
+                Some(Verdict::Dead(w)) | Some(Verdict::Unstarted(w)) => {
+                    (false, "failed", Some(w.clone()))
+                }
+                None => (false, "waiting", None),
             };
             WaitRow {
                 task: n.clone(),
                 healthy,
-                state: state.to_string(),
+                status,
+                state: states.get(n).cloned().unwrap_or_else(|| "stopped".into()),
                 reason,
             }
         })
