@@ -609,3 +609,53 @@ restart_backoff = 1.0
     assert_eq!(of(&events(&sb, "nocwd"), "restarting", "svc").len(), 1);
     assert_eq!(sb.task("svc")["state"], "failed");
 }
+
+#[test]
+fn restarts_respect_dependencies() {
+    let sb = Sandbox::new();
+    let (dbup, apiup) = (sb.path("dbup"), sb.path("apiup"));
+    std::fs::write(&dbup, "").unwrap();
+    std::fs::write(&apiup, "").unwrap();
+    sb.config(&format!(
+        r#"
+name = "deps2"
+[tasks.db]
+command = "sleep 300"
+health_check = "test -f {db}"
+health_interval = "100ms"
+[tasks.api]
+command = "sleep 300"
+depends_on = ["db"]
+health_check = "test -f {api}"
+health_interval = "100ms"
+health_retries = 2
+"#,
+        db = dbup.display(),
+        api = apiup.display()
+    ));
+    sb.run(&["start"]).ok();
+    let _w = watch(&sb);
+    std::thread::sleep(Duration::from_millis(600));
+    let api_pid = pid_of(&sb, "api");
+    // db is stopped by hand; api's probe now fails (as a web app answers 500).
+    sb.run(&["stop", "db"]).ok();
+    std::fs::remove_file(&apiup).unwrap();
+    let evs = wait_events(&sb, "deps2", "waiting", "api", 1, 10);
+    let waiting = of(&evs, "waiting", "api")[0];
+    assert!(
+        waiting["reason"].as_str().unwrap().contains("'db'"),
+        "{evs:#?}"
+    );
+    std::thread::sleep(Duration::from_millis(1200));
+    let evs = events(&sb, "deps2");
+    assert!(
+        of(&evs, "restarting", "api").is_empty(),
+        "restarted while db was down: {evs:#?}"
+    );
+    assert_eq!(pid_of(&sb, "api"), api_pid, "api was restarted");
+    assert_eq!(sb.task("api")["restarts"], 0);
+    // db is back and api is still unhealthy: now it is restarted.
+    sb.run(&["start", "db"]).ok();
+    let evs = wait_events(&sb, "deps2", "restarting", "api", 1, 15);
+    assert!(!of(&evs, "restarting", "api").is_empty());
+}

@@ -32,6 +32,8 @@ pub enum EventKind {
     Failed,
     /// Not started because a dependency never became healthy.
     Skipped,
+    /// A restart for failing probes is held back: a dependency is not healthy.
+    Waiting,
     /// A launch failed (hook, tmux).
     StartFailed,
     /// The daemon applied a changed config.
@@ -56,6 +58,7 @@ impl EventKind {
             Restarting => "restarting",
             Failed => "failed",
             Skipped => "skipped",
+            Waiting => "waiting",
             StartFailed => "start_failed",
             ConfigReloaded => "config_reloaded",
             ConfigError => "config_error",

@@ -80,7 +80,8 @@ impl SessionSupervisor {
         let links = TaskLinks {
             events: me.clone().recipient(),
             observe: me.clone().recipient(),
-            recovered: me.recipient(),
+            recovered: me.clone().recipient(),
+            dependencies: me.recipient(),
         };
         TaskActor::new(self.ctx.clone(), task.clone(), links, self.supervising).start()
     }

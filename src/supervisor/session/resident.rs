@@ -318,3 +318,37 @@ impl Orchestration {
         Ok(())
     }
 }
+
+impl Handler<DependenciesReady> for SessionSupervisor {
+    type Result = ResponseFuture<Option<String>>;
+
+    fn handle(&mut self, msg: DependenciesReady, ctx: &mut Context<Self>) -> Self::Result {
+        let plan = self.orchestration(ctx.address());
+        let fresh = self.fresh_snapshot();
+        Box::pin(async move {
+            let deps = plan.cfg.task(&msg.task)?.depends_on.clone();
+            if deps.is_empty() {
+                return None;
+            }
+            let snap = match fresh {
+                Some(s) => s,
+                None => Arc::new(plan.snapshot().await.ok()?),
+            };
+            deps.iter().find_map(|dep| {
+                let has_probe = plan.cfg.task(dep).is_some_and(|t| t.has_probe());
+                let why = match snap.pane(dep) {
+                    None => "is not running",
+                    Some(p) if p.desired == Desired::Stopped => "was stopped by hand",
+                    Some(p) if p.dead => "is down",
+                    Some(p)
+                        if has_probe && p.health != crate::tmux::options::HealthMark::Healthy =>
+                    {
+                        "is not healthy"
+                    }
+                    Some(_) => return None,
+                };
+                Some(format!("dependency '{dep}' {why}"))
+            })
+        })
+    }
+}

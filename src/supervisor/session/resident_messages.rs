@@ -70,3 +70,10 @@ pub struct Observe;
 pub struct TaskRecovered {
     pub task: String,
 }
+
+/// Are `task`'s dependencies healthy? None: yes; else why not (which one, how).
+#[derive(Message)]
+#[rtype(result = "Option<String>")]
+pub struct DependenciesReady {
+    pub task: String,
+}

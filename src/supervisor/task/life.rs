@@ -61,6 +61,8 @@ pub struct Run {
     pub recovering: bool,
     /// Since when tmux has shown the pane dead without an exit status yet.
     pub unsettled_since: Option<Instant>,
+    /// Why a restart for failing probes is held back (a dependency is down).
+    pub waiting_for: Option<String>,
 }
 
 impl Run {
@@ -78,6 +80,7 @@ impl Run {
             ended: false,
             recovering: false,
             unsettled_since: None,
+            waiting_for: None,
         }
     }
 

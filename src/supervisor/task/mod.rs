@@ -19,7 +19,9 @@ pub mod resident;
 use crate::config::TaskConfig;
 use crate::supervisor::context::TaskContext;
 use crate::supervisor::events::EventKind;
-use crate::supervisor::session::resident_messages::{Observe, Publish, TaskRecovered};
+use crate::supervisor::session::resident_messages::{
+    DependenciesReady, Observe, Publish, TaskRecovered,
+};
 use actix::prelude::*;
 use life::Life;
 
@@ -33,6 +35,8 @@ pub struct TaskLinks {
     pub observe: Recipient<Observe>,
     /// An automatic restart is healthy again (rest_for_one).
     pub recovered: Recipient<TaskRecovered>,
+    /// Are this task's dependencies healthy (before a restart for failing probes)?
+    pub dependencies: Recipient<DependenciesReady>,
 }
 
 /// One task: its configuration, its life (the run it tracks, with that run's

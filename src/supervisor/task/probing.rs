@@ -7,12 +7,15 @@ use super::TaskActor;
 use crate::probe::{self, ProbeResult};
 use crate::supervisor::events::EventKind;
 use crate::supervisor::policy::{self, Trigger};
-use crate::supervisor::session::resident_messages::TaskRecovered;
+use crate::supervisor::session::resident_messages::{DependenciesReady, TaskRecovered};
 use crate::supervisor::state::Health;
 use crate::tmux::panes::opt;
 use actix::prelude::*;
 use serde_json::json;
 use std::time::Duration;
+
+/// How often a task waiting for its dependency looks again.
+const DEPENDENCY_RECHECK: Duration = Duration::from_millis(500);
 
 /// First probe delay after a launch; doubles up to FAST_PROBE_MAX until healthy.
 pub(super) const FAST_PROBE: Duration = Duration::from_millis(100);
@@ -138,11 +141,53 @@ impl TaskActor {
             let retries = self.cfg.health_retries.max(1);
             if run.fail_streak >= retries {
                 let reason = format!("unhealthy ({retries} failed probes: {})", result.reason());
-                if self.react(Trigger::Unhealthy, reason, ctx) {
+                if self.cfg.depends_on.is_empty() {
+                    if self.react(Trigger::Unhealthy, reason, ctx) {
+                        return;
+                    }
+                } else {
+                    // A task failing because its dependency is down is not restarted
+                    // for it (it would only crash again): ask first.
+                    self.restart_unless_dependency_down(pid, reason, ctx);
                     return;
                 }
             }
         }
         self.schedule_probe(self.cfg.health_interval, ctx);
+    }
+
+    /// The probe keeps failing: restart under the policy, unless a dependency is
+    /// not healthy; then say so once (`waiting`), leave the restart counter alone,
+    /// and look again (a restart follows once the dependency is healthy, if this
+    /// task is still unhealthy).
+    fn restart_unless_dependency_down(
+        &mut self,
+        pid: u32,
+        reason: String,
+        ctx: &mut Context<Self>,
+    ) {
+        let ask = self.links.dependencies.send(DependenciesReady {
+            task: self.cfg.name.clone(),
+        });
+        ctx.spawn(ask.into_actor(self).map(move |answer, act, ctx| {
+            let Some(run) = act.life.run_of(pid) else {
+                return;
+            };
+            match answer.ok().flatten() {
+                Some(why) => {
+                    if run.waiting_for.as_deref() != Some(why.as_str()) {
+                        run.waiting_for = Some(why.clone());
+                        act.publish(EventKind::Waiting, json!({ "reason": why }));
+                    }
+                    act.schedule_probe(DEPENDENCY_RECHECK, ctx);
+                }
+                None => {
+                    run.waiting_for = None;
+                    if !act.react(Trigger::Unhealthy, reason, ctx) {
+                        act.schedule_probe(act.cfg.health_interval, ctx);
+                    }
+                }
+            }
+        }));
     }
 }
