@@ -119,6 +119,10 @@ pub fn as_it_is(mut pane: PaneInfo) -> PaneInfo {
             pane.dead = true;
             pane.dead_status = st.code;
             pane.dead_signal = st.signal;
+            // An unreaped child of the tmux server (seen once in seven stops of a
+            // Celery worker: the pane stayed dead without a status for minutes): tell
+            // tmux to reap it, so its pane-died hook runs and the status sticks.
+            crate::process_exit::nudge_reaper(pane.pane_pid);
         } else if !pane.dead && !crate::process::pid_alive(pane.pane_pid) {
             pane.dead = true;
         }
