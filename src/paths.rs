@@ -43,6 +43,11 @@ pub fn daemon_record(session: &str) -> PathBuf {
     session_dir(session).join("daemon.json")
 }
 
+/// The lock a resident supervisor (daemon or watch) of a session holds.
+pub fn daemon_lock(session: &str) -> PathBuf {
+    session_dir(session).join("daemon.lock")
+}
+
 /// The lock one mutating command of a session holds while it runs.
 pub fn mutate_lock(session: &str) -> PathBuf {
     session_dir(session).join("mutate.lock")

@@ -475,3 +475,38 @@ health_retries = 30
     assert_eq!(r.json()["tasks"][0]["status"], "met");
     assert!(start.wait_with_output().unwrap().status.success());
 }
+
+#[test]
+fn status_does_not_show_a_stale_verdict_as_current() {
+    let sb = Sandbox::new();
+    let up = sb.path("up");
+    std::fs::write(&up, "").unwrap();
+    sb.config(&format!(
+        r#"
+name = "stale"
+[tasks.api]
+command = "sleep 300"
+health_check = "test -f {}"
+health_interval = 1
+"#,
+        up.display()
+    ));
+    sb.run(&["start"]).ok();
+    sb.run(&["health"]).ok();
+    assert_eq!(sb.task("api")["state"], "healthy");
+    // It turns unhealthy; no supervisor probes it. After two rounds the old verdict
+    // is no longer shown as current.
+    std::fs::remove_file(&up).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    let api = sb.task("api");
+    assert_eq!(api["state"], "running", "{api}");
+    assert!(api["healthy"].is_null(), "{api}");
+    let reason = api["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("healthy") && reason.contains("no supervisor"),
+        "{reason}"
+    );
+    // A fresh probe tells the truth, and status shows it again.
+    sb.run(&["health"]).code(1);
+    assert_eq!(sb.task("api")["state"], "unhealthy");
+}

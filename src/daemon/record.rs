@@ -25,7 +25,7 @@ pub struct DaemonRecord {
 
 /// The lock file of a session's daemon.
 pub fn lock_path(session: &str) -> PathBuf {
-    crate::paths::session_dir(session).join("daemon.lock")
+    crate::paths::daemon_lock(session)
 }
 
 /// An exclusive flock held for the daemon's life (released when dropped or at exit).

@@ -188,6 +188,7 @@ pub fn build(
             (opt::STARTED_AT, crate::timefmt::now_rfc3339()),
             (opt::RUN, run.to_string()),
             (opt::HEALTH, String::new()),
+            (opt::HEALTH_AT, String::new()),
             (opt::VERDICT, String::new()),
         ],
         pipe: Some(crate::logs::pipe_command(

@@ -100,13 +100,35 @@ fn live_state(task: &str, snap: &SessionSnapshot) -> TaskState {
 }
 
 /// Build the status of every task from one snapshot.
-pub fn build(cfg: &Config, snap: &SessionSnapshot) -> StatusReport {
+/// A probe verdict older than this, with no supervisor to refresh it, is not
+/// shown as current: two of the task's rounds, at least 2 s.
+fn stale_after(t: &crate::config::TaskConfig) -> u64 {
+    (t.health_interval.as_secs() * 2).max(2)
+}
+
+/// Build the status of every task from one snapshot; `supervised`: a resident
+/// supervisor keeps the probe verdicts fresh.
+pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusReport {
     let tasks = cfg
         .tasks
         .iter()
         .map(|t| {
-            let st = live_state(&t.name, snap);
+            let mut st = live_state(&t.name, snap);
             let pane = snap.pane(&t.name);
+            let mut stale_note = None;
+            if let (false, TaskState::Running { health }, Some(p)) = (supervised, &st, pane) {
+                let age = timefmt::seconds_since(&p.health_at);
+                if *health != state::Health::Unknown && age.is_none_or(|a| a >= stale_after(t)) {
+                    let was = st.label();
+                    stale_note = Some(match age {
+                        Some(a) => format!("{was} {a}s ago, not checked since (no supervisor runs; taskmux health probes now)"),
+                        None => format!("{was} at some point (no supervisor runs; taskmux health probes now)"),
+                    });
+                    st = TaskState::Running {
+                        health: state::Health::Unknown,
+                    };
+                }
+            }
             let running = st.is_running();
             let started_at = pane.filter(|_| running).map(|p| p.started_at.clone());
             let uptime_seconds = started_at.as_deref().and_then(timefmt::seconds_since);
@@ -114,7 +136,7 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot) -> StatusReport {
             StatusRow {
                 name: t.name.clone(),
                 state: st.label(),
-                reason: st.reason(),
+                reason: stale_note.or_else(|| st.reason()),
                 running,
                 healthy: match &st {
                     TaskState::Running { health } => match health {

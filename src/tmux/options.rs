@@ -20,6 +20,8 @@ pub mod opt {
     pub const RUN: &str = "@taskmux-run";
     /// Last probe verdict: a [`HealthMark`](super::HealthMark).
     pub const HEALTH: &str = "@taskmux-health";
+    /// RFC 3339 time of the last probe verdict written to `HEALTH`.
+    pub const HEALTH_AT: &str = "@taskmux-health-at";
     /// Supervisor verdict beyond the pane state: a [`Verdict`](super::Verdict).
     pub const VERDICT: &str = "@taskmux-verdict";
     /// Session option: the absolute path of the config the session belongs to.

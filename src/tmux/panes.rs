@@ -32,6 +32,8 @@ pub struct PaneInfo {
     pub run: u32,
     pub health: HealthMark,
     pub verdict: Verdict,
+    /// When `health` was written (RFC 3339; empty when never).
+    pub health_at: String,
 }
 
 /// Everything `status` needs from tmux, read in one call.
@@ -75,6 +77,7 @@ fn format_string() -> String {
         &format!("#{{{}}}", opt::RUN),
         &format!("#{{{}}}", opt::HEALTH),
         &format!("#{{{}}}", opt::VERDICT),
+        &format!("#{{{}}}", opt::HEALTH_AT),
     ];
     format!("P{SEP}{}", fields.join(&SEP.to_string()))
 }
@@ -151,6 +154,7 @@ fn parse_pane(rest: &str) -> PaneInfo {
         run: get(13).parse().unwrap_or(0),
         health: read(&get(14)),
         verdict: read(&get(15)),
+        health_at: get(16),
     }
 }
 

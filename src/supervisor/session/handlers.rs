@@ -62,6 +62,7 @@ impl Handler<GetStatus> for SessionSupervisor {
     fn handle(&mut self, _: GetStatus, ctx: &mut Context<Self>) -> Self::Result {
         let plan = self.orchestration(ctx.address());
         let (fresh, me) = (self.fresh_snapshot(), ctx.address());
+        let supervising = self.supervising;
         Box::pin(async move {
             let snap = match fresh {
                 Some(snap) => snap,
@@ -71,7 +72,14 @@ impl Handler<GetStatus> for SessionSupervisor {
                     snap
                 }
             };
-            Ok(status::build(&plan.cfg, &snap))
+            let session = plan.ctx.session.clone();
+            let supervised = supervising
+                || tokio::task::spawn_blocking(move || {
+                    crate::lockfile::LockFile::held(&crate::paths::daemon_lock(&session))
+                })
+                .await
+                .unwrap_or(false);
+            Ok(status::build(&plan.cfg, &snap, supervised))
         })
     }
 }

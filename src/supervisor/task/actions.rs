@@ -271,7 +271,10 @@ pub(super) async fn record_health(ctx: &TaskContext, cfg: &TaskConfig, result: &
         &ctx.tmux,
         &ctx.session,
         &cfg.name,
-        &[(opt::HEALTH, health_option(result))],
+        &[
+            (opt::HEALTH, health_option(result)),
+            (opt::HEALTH_AT, crate::timefmt::now_rfc3339()),
+        ],
     )
     .await
     .ok();

@@ -117,6 +117,7 @@ impl TaskActor {
         };
         if self.note_health(pid, health) {
             self.set_option(ctx, opt::HEALTH, result.health_mark().to_string());
+            self.set_option(ctx, opt::HEALTH_AT, crate::timefmt::now_rfc3339());
         }
         let Some(run) = self.life.run_of(pid) else {
             return;
