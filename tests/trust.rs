@@ -510,3 +510,32 @@ health_interval = 1
     sb.run(&["health"]).code(1);
     assert_eq!(sb.task("api")["state"], "unhealthy");
 }
+
+#[test]
+fn named_tasks_start_in_dependency_order() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "named"
+[tasks.api]
+command = "test -f dbready && exec sleep 300 || exit 9"
+depends_on = ["db"]
+[tasks.db]
+command = "sleep 0.4; touch dbready; exec sleep 300"
+health_check = "test -f dbready"
+health_interval = "100ms"
+health_retries = 30
+"#,
+    );
+    // api is named first but depends on db: db starts first and api waits for its health.
+    let v = sb.run(&["start", "api", "db", "--json"]).ok().json();
+    assert!(v["warnings"].as_array().unwrap().is_empty(), "{v}");
+    let api = sb.wait_for("api to settle", std::time::Duration::from_secs(5), || {
+        let t = sb.task("api");
+        (t["state"] != "starting").then_some(t)
+    });
+    assert_eq!(
+        api["running"], true,
+        "api started before db was healthy: {api}"
+    );
+}

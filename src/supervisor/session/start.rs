@@ -57,7 +57,16 @@ impl Orchestration {
                 }
                 (tasks, true)
             }
-            Scope::Named(names) => (names, false),
+            // Named tasks that depend on each other start in dependency order (each
+            // waits for the health of the ones it depends on); otherwise at once.
+            Scope::Named(names) => {
+                let linked = names.iter().any(|n| {
+                    self.cfg
+                        .task(n)
+                        .is_some_and(|t| t.depends_on.iter().any(|d| names.contains(d)))
+                });
+                (names, linked)
+            }
             Scope::Ordered(names) => (names, true),
         };
         // Names come from other processes too (CLI through the daemon, the API), whose
