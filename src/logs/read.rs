@@ -251,6 +251,9 @@ fn scan_task(
     let mut before_left = 0usize;
     let mut matched = 0usize;
     let mut idx = 0usize;
+    // A run of blank lines (a dev server clearing the screen prints ~50) is shown
+    // as one, so it cannot push real lines out of the last N.
+    let mut next_is_blank = false;
     if q.lines == 0 {
         return Ok(vec![]);
     }
@@ -269,6 +272,11 @@ fn scan_task(
         }
         idx += 1;
         let Some(re) = &q.grep else {
+            let blank = text.trim().is_empty();
+            if blank && next_is_blank {
+                continue;
+            }
+            next_is_blank = blank;
             out.push((idx, LogLine::parse(task, &raw), true));
             if out.len() >= q.lines {
                 break;

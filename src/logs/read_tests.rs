@@ -214,3 +214,23 @@ fn parse_when_forms() {
     assert!(parse_when_at("yesterday-ish", now).is_err());
     assert_eq!(parse_when_at("", now).unwrap_err().exit_code, 2);
 }
+
+#[test]
+fn runs_of_blank_lines_are_shown_as_one() {
+    let d = tempfile::tempdir().unwrap();
+    let mut lines: Vec<(u64, &str)> = vec![(1, "VITE ready"), (2, "Local: http://localhost:5173/")];
+    for i in 0..49 {
+        lines.push((3 + i, ""));
+    }
+    lines.push((60, "page reload src/App.tsx"));
+    write(d.path(), "web.log", &lines);
+    let got = query_in(d.path(), &Query::new(vec!["web".into()], 3)).unwrap();
+    assert_eq!(
+        texts(&got),
+        vec![
+            "web:Local: http://localhost:5173/",
+            "web:",
+            "web:page reload src/App.tsx"
+        ]
+    );
+}
