@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start all auto_start tasks in dependency order, or the named tasks.
-    Start(TaskNames),
+    Start(StartArgs),
     /// Stop tasks (C-c, then SIGTERM, then SIGKILL); no names = all, ending the session.
     Stop(TaskNames),
     /// Stop then start tasks again (no names = every running task plus the auto_start ones).
@@ -145,6 +145,17 @@ pub struct EventsArgs {
 pub struct TaskNames {
     /// Task names (none = all).
     pub tasks: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Task names (none = all).
+    pub tasks: Vec<String>,
+    /// Also start the session's daemon in the background (loopback, a free port)
+    /// when none runs, so crashes are restarted; `daemon = true` in the config does
+    /// the same for every start.
+    #[arg(long)]
+    pub daemon: bool,
 }
 
 #[derive(Debug, Args)]

@@ -539,3 +539,44 @@ health_retries = 30
         "api started before db was healthy: {api}"
     );
 }
+
+#[test]
+fn start_daemon_gives_supervision_without_another_terminal() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "bg"
+daemon = true
+[tasks.svc]
+command = "sleep 300"
+restart_backoff = 1.0
+"#,
+    );
+    let r = sb.run(&["start"]).ok();
+    assert!(r.stderr.contains("in the background"), "{}", r.all());
+    let st = sb.json(&["daemon", "status"]);
+    assert_eq!(st["running"], true, "{st}");
+    let rec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sb.state_dir.join("bg/daemon.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(rec["port"].as_u64().unwrap() > 0);
+    // It supervises: a crash is restarted.
+    let pid = sb.task("svc")["pid"].as_u64().unwrap() as u32;
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    sb.wait_for(
+        "svc to be restarted",
+        std::time::Duration::from_secs(15),
+        || {
+            let t = sb.task("svc");
+            (t["running"] == true && t["pid"].as_u64() != Some(pid as u64)).then_some(())
+        },
+    );
+    // A second start does not start a second daemon; a foreground one refuses.
+    sb.run(&["start"]).ok();
+    let r = sb
+        .run(&["daemon", "--port", &free_port().to_string()])
+        .code(1);
+    assert!(r.all().contains("already running"), "{}", r.all());
+    sb.run(&["daemon", "stop"]).ok();
+}

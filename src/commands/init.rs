@@ -264,7 +264,12 @@ pub fn render(name: &str, proposed: &[Proposal]) -> String {
          #\n\
          # Every key is described in docs/configuration.md of taskmux.\n\n",
     );
-    let _ = writeln!(s, "name = {}\n", quote(name));
+    let _ = writeln!(s, "name = {}", quote(name));
+    s.push_str(
+        "# `taskmux start` also starts this session's daemon in the background, which\n\
+         # restarts crashed tasks (without it, nothing does).\n\
+         daemon = true\n\n",
+    );
     s.push_str(
         "# An example task (uncomment and edit). Only `command` is required.\n\
          # [tasks.api]\n\

@@ -19,7 +19,13 @@ use crate::error::Result;
 pub fn run(cli: Cli) -> Result<i32> {
     let json = cli.json;
     match cli.command {
-        Command::Start(a) => lifecycle::start(&load(&cli.config, &cli.session)?, a.tasks, json),
+        Command::Start(a) => {
+            let cfg = load(&cli.config, &cli.session)?;
+            if a.daemon || cfg.daemon {
+                daemon::ensure_background(&cfg)?;
+            }
+            lifecycle::start(&cfg, a.tasks, json)
+        }
         Command::Stop(a) => lifecycle::stop(&load(&cli.config, &cli.session)?, a.tasks, json),
         Command::Restart(a) => lifecycle::restart(&load(&cli.config, &cli.session)?, a.tasks, json),
         Command::Kill(a) => lifecycle::kill(&load(&cli.config, &cli.session)?, a.task, json),

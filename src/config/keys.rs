@@ -6,6 +6,7 @@ pub const TOP_KEYS: &[&str] = &[
     "auto_start",
     "strategy",
     "allowed_origins",
+    "daemon",
     "shell",
     "hook_timeout",
     "log_max_size",

@@ -31,6 +31,8 @@ pub struct Config {
     pub strategy: Strategy,
     /// Extra WebSocket Origins the daemon accepts.
     pub allowed_origins: Vec<String>,
+    /// `start` also starts the session's daemon in the background when none runs.
+    pub daemon: bool,
     /// Shell that runs commands and hooks (default: `$SHELL`, else /bin/sh).
     pub shell: Option<String>,
     /// Timeout for each hook.
