@@ -28,6 +28,7 @@ fn cfg(dir: &Path) -> Config {
         ],
         strategy: Default::default(),
         allowed_origins: vec![],
+        daemon: false,
         shell: None,
         hook_timeout: Duration::from_secs(1),
         log_max_size: 1,
