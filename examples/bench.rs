@@ -1242,6 +1242,8 @@ fn sink(ctx: &Ctx) -> Vec<Row> {
         let total = mb << 20;
         for run in 0..ctx.runs {
             let dir = sb.dir.path().join(format!("sink{run}"));
+            // The launch makes the log directory; the sink never creates it.
+            std::fs::create_dir_all(&dir).map_err(err("log dir"))?;
             let mut c = sb.cmd(&ctx.a, &[]);
             c.args(["_log-sink", "--session", "bench", "--task", "sink", "--dir"])
                 .arg(&dir)
@@ -1514,33 +1516,7 @@ fn daemon_measure(ctx: &Ctx) -> R<Vec<R<Vec<f64>>>> {
     let s = ctx.size;
     let n = s.tasks.max(ctx.runs.min(20));
     let (mut sb, names) = running_world(&ctx.a, n)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(err("free port"))?
-        .port();
-    let log = std::fs::File::create(sb.dir.path().join("daemon.log")).map_err(err("log"))?;
-    let mut c = sb.cmd(&ctx.a, &["daemon", "--port", &port.to_string()]);
-    c.stdout(log.try_clone().map_err(err("log"))?).stderr(log);
-    let child = c.spawn().map_err(err("spawn daemon"))?;
-    let mut pid = child.id();
-    sb.daemons.push(child);
-    // Wait for the port (or the runtime record of a daemon that forked).
-    let end = Instant::now() + Duration::from_secs(15);
-    let mut port = port;
-    loop {
-        if let Some((p, rp)) = daemon_record(&sb.state) {
-            pid = p;
-            port = rp.unwrap_or(port);
-        }
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        if Instant::now() > end {
-            let log = std::fs::read_to_string(sb.dir.path().join("daemon.log")).unwrap_or_default();
-            return Err(format!("daemon did not listen on {port}: {log}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (pid, port) = scale::spawn_daemon(ctx, &mut sb)?;
     let mut out = Vec::new();
 
     // Exit-to-noticed and crash-to-restart, on one subscription.
