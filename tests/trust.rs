@@ -580,3 +580,30 @@ restart_backoff = 1.0
     assert!(r.all().contains("already running"), "{}", r.all());
     sb.run(&["daemon", "stop"]).ok();
 }
+
+#[test]
+fn status_with_a_broken_config_still_shows_what_runs() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "mid"
+[tasks.api]
+command = "sleep 300"
+"#,
+    );
+    sb.run(&["start"]).ok();
+    // An edit in progress: the file no longer loads.
+    sb.config("name = \"mid\"\n[tasks.api]\ncommand = \"sleep 300\"\nbogus_key = 1\n");
+    let r = sb.run(&["status"]).code(2);
+    assert!(
+        r.stdout.contains("api") && r.stdout.contains("running"),
+        "{}",
+        r.all()
+    );
+    assert!(r.stderr.contains("bogus_key"), "{}", r.all());
+    let v = sb.run(&["status", "--json"]).code(2).json();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["error"]["code"], "invalid_config");
+    assert_eq!(v["tasks"][0]["name"], "api");
+    assert_eq!(v["tasks"][0]["state"], "running");
+}

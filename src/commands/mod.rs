@@ -29,7 +29,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Stop(a) => lifecycle::stop(&load(&cli.config, &cli.session)?, a.tasks, json),
         Command::Restart(a) => lifecycle::restart(&load(&cli.config, &cli.session)?, a.tasks, json),
         Command::Kill(a) => lifecycle::kill(&load(&cli.config, &cli.session)?, a.task, json),
-        Command::Status => query::status(&load(&cli.config, &cli.session)?, json),
+        Command::Status => match load(&cli.config, &cli.session) {
+            Ok(cfg) => query::status(&cfg, json),
+            // Mid-edit: still show what runs, with the error under it.
+            Err(e) if e.code == crate::error::ErrorCode::InvalidConfig => {
+                query::status_despite(&cli.config, &cli.session, e, json)
+            }
+            Err(e) => Err(e),
+        },
         Command::Inspect(a) => query::inspect(&load(&cli.config, &cli.session)?, a.task),
         Command::Health => query::health(&load(&cli.config, &cli.session)?, json),
         Command::Add(a) => edit::add(cli.config.as_deref(), a, json),

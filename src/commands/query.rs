@@ -139,3 +139,97 @@ pub fn health(cfg: &Config, json: bool) -> Result<i32> {
     });
     Ok(if unhealthy { 1 } else { 0 })
 }
+
+/// `status` when taskmux.toml does not load (an agent mid-edit): what runs, read
+/// from tmux under the session name the file still names, then the config error;
+/// exit 2.
+pub fn status_despite(
+    explicit: &Option<std::path::PathBuf>,
+    session: &Option<String>,
+    err: crate::error::Error,
+    json: bool,
+) -> Result<i32> {
+    let path = crate::config::find_config(explicit.as_deref())?;
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let name = session.clone().unwrap_or_else(|| session_name_in(&text));
+    let tmux = crate::tmux::Tmux::from_env();
+    let out = tmux
+        .std_command()
+        .args([
+            // -u: the tab separators survive a missing UTF-8 locale.
+            "-u",
+            "list-panes",
+            "-s",
+            "-t",
+            &format!("={name}:"),
+            "-F",
+            "#{@taskmux-task}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_pid}",
+        ])
+        .output();
+    let rows: Vec<(String, String, Option<u32>)> = out
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let task = f.first().filter(|t| !t.is_empty())?.to_string();
+            let dead = f.get(1) == Some(&"1");
+            let state = match (dead, f.get(2).filter(|c| !c.is_empty())) {
+                (false, _) => "running".to_string(),
+                (true, Some(code)) => format!("exited (code {code})"),
+                (true, None) => "exited".to_string(),
+            };
+            let pid = (!dead)
+                .then(|| f.get(3).and_then(|p| p.parse().ok()))
+                .flatten();
+            Some((task, state, pid))
+        })
+        .collect();
+    if json {
+        let doc = serde_json::json!({
+            "ok": false,
+            "session": name,
+            "config": path.display().to_string(),
+            "error": {"code": err.code, "message": err.message},
+            "tasks": rows.iter().map(|(t, s, p)| serde_json::json!({"name": t, "state": s, "pid": p})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        let table_rows: Vec<_> = rows
+            .iter()
+            .map(|(t, s, p)| {
+                vec![
+                    cell(t),
+                    (s.clone(), Some(state_style(s))),
+                    cell(p.map_or("-".into(), |p| p.to_string())),
+                ]
+            })
+            .collect();
+        println!(
+            "session {} (as tmux shows it; the config does not load)",
+            paint(Style::Bold, &name)
+        );
+        print!("{}", table(&["TASK", "STATE", "PID"], &table_rows));
+        eprintln!("error: {}", err.message);
+    }
+    Ok(crate::error::EXIT_USAGE)
+}
+
+/// The `name = "…"` of a config that does not load as a whole (default: taskmux's).
+fn session_name_in(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with('['))
+        .find_map(|l| {
+            let rest = l
+                .strip_prefix("name")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim();
+            let v = rest.trim_matches(|c| c == '"' || c == '\'');
+            crate::config::load::valid_name(v).then(|| v.to_string())
+        })
+        .unwrap_or_else(|| crate::config::model::DEFAULT_SESSION.to_string())
+}
