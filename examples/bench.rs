@@ -467,6 +467,20 @@ impl Row {
     }
 }
 
+/// Two rows' values from one sample set: its p50 and p99 (or the error twice).
+fn push_p50_p99(out: &mut Vec<R<Vec<f64>>>, samples: R<Vec<f64>>) {
+    match samples {
+        Ok(v) => {
+            out.push(Ok(vec![percentile(&v, 50.0)]));
+            out.push(Ok(vec![percentile(&v, 99.0)]));
+        }
+        Err(e) => {
+            out.push(Err(e.clone()));
+            out.push(Err(e));
+        }
+    }
+}
+
 fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
@@ -1562,16 +1576,7 @@ fn daemon_measure(ctx: &Ctx) -> R<Vec<R<Vec<f64>>>> {
         }
         Ok(v)
     })();
-    match seq {
-        Ok(v) => {
-            out.push(Ok(vec![percentile(&v, 50.0)]));
-            out.push(Ok(vec![percentile(&v, 99.0)]));
-        }
-        Err(e) => {
-            out.push(Err(e.clone()));
-            out.push(Err(e));
-        }
-    }
+    push_p50_p99(&mut out, seq);
 
     // Concurrent clients.
     let conc = (|| -> R<Vec<f64>> {
@@ -1600,16 +1605,7 @@ fn daemon_measure(ctx: &Ctx) -> R<Vec<R<Vec<f64>>>> {
         }
         Ok(all)
     })();
-    match conc {
-        Ok(v) => {
-            out.push(Ok(vec![percentile(&v, 50.0)]));
-            out.push(Ok(vec![percentile(&v, 99.0)]));
-        }
-        Err(e) => {
-            out.push(Err(e.clone()));
-            out.push(Err(e));
-        }
-    }
+    push_p50_p99(&mut out, conc);
 
     // Idle RSS and CPU.
     std::thread::sleep(Duration::from_millis(500));

@@ -64,22 +64,11 @@ pub fn zombie_status(pid: u32) -> Option<ExitStatus> {
 /// Send SIGCHLD to the parent of the zombie `pid` when that parent is a tmux
 /// server, so it reaps it now.
 pub fn nudge_reaper(pid: u32) {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+    let Some(ppid) = crate::process::ppid_of(pid).filter(|p| *p > 1) else {
         return;
     };
-    let Some(ppid) = stat
-        .rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-        .and_then(|p| p.parse::<i32>().ok())
-    else {
-        return;
-    };
-    let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).unwrap_or_default();
-    if ppid > 1 && comm.trim().starts_with("tmux") {
-        // SAFETY: a signal to a process we just identified; SIGCHLD is harmless.
-        unsafe {
-            libc::kill(ppid, libc::SIGCHLD);
-        }
+    if crate::process::command_name(ppid).is_some_and(|c| c.starts_with("tmux")) {
+        crate::process::signal_pid(ppid, nix::sys::signal::Signal::SIGCHLD);
     }
 }
 

@@ -5,18 +5,8 @@ mod common;
 use chrono::{DateTime, Utc};
 use common::*;
 use serde_json::Value;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
-
-/// A `taskmux watch` in the background; SIGTERM'ed (then reaped) on drop.
-struct Watch(Child);
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let _ = self.0.wait();
-    }
-}
 
 fn watch(sb: &Sandbox) -> Watch {
     let log = std::fs::File::create(sb.dir.path().join("watch.log")).unwrap();
@@ -31,14 +21,6 @@ fn watch(sb: &Sandbox) -> Watch {
 
 fn watch_log(sb: &Sandbox) -> String {
     std::fs::read_to_string(sb.dir.path().join("watch.log")).unwrap_or_default()
-}
-
-fn events(sb: &Sandbox, session: &str) -> Vec<Value> {
-    std::fs::read_to_string(sb.state_dir.join(session).join("events.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
 }
 
 fn of<'a>(evs: &'a [Value], event: &str, task: &str) -> Vec<&'a Value> {

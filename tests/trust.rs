@@ -295,24 +295,6 @@ restart_policy = "no"
     assert!(!r.stderr.contains("done"), "{}", r.all());
 }
 
-/// `taskmux watch` in the background, SIGTERMed and reaped on drop.
-struct Watch(std::process::Child);
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let _ = self.0.wait();
-    }
-}
-
-fn events(sb: &Sandbox, session: &str) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(sb.state_dir.join(session).join("events.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 #[test]
 fn one_run_one_pid_for_every_command_shape() {
     let sb = Sandbox::new();

@@ -245,16 +245,7 @@ fn scale_daemon_measure(ctx: &Ctx, n: usize) -> R<Vec<R<Vec<f64>>>> {
         Ok(v)
     })();
     out.push(during.map(|v| vec![percentile(&v, 99.0)]));
-    match once {
-        Ok(v) => {
-            out.push(Ok(vec![percentile(&v, 50.0)]));
-            out.push(Ok(vec![percentile(&v, 99.0)]));
-        }
-        Err(e) => {
-            out.push(Err(e.clone()));
-            out.push(Err(e));
-        }
-    }
+    push_p50_p99(&mut out, once);
     out.push(inspect.map(|v| vec![percentile(&v, 50.0)]));
     drop(sb);
     Ok(out)

@@ -153,38 +153,18 @@ pub fn status_despite(
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let name = session.clone().unwrap_or_else(|| session_name_in(&text));
     let tmux = crate::tmux::Tmux::from_env();
-    let out = tmux
-        .std_command()
-        .args([
-            // -u: the tab separators survive a missing UTF-8 locale.
-            "-u",
-            "list-panes",
-            "-s",
-            "-t",
-            &format!("={name}:"),
-            "-F",
-            "#{@taskmux-task}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_pid}",
-        ])
-        .output();
-    let rows: Vec<(String, String, Option<u32>)> = out
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            let task = f.first().filter(|t| !t.is_empty())?.to_string();
-            let dead = f.get(1) == Some(&"1");
-            let state = match (dead, f.get(2).filter(|c| !c.is_empty())) {
-                (false, _) => "running".to_string(),
-                (true, Some(code)) => format!("exited (code {code})"),
-                (true, None) => "exited".to_string(),
-            };
-            let pid = (!dead)
-                .then(|| f.get(3).and_then(|p| p.parse().ok()))
-                .flatten();
-            Some((task, state, pid))
+    let snap = actix::System::new()
+        .block_on(crate::tmux::panes::snapshot(&tmux, &name))
+        .unwrap_or_default();
+    // The states in the words `status` always uses.
+    let rows: Vec<(String, String, Option<u32>)> = snap
+        .panes
+        .values()
+        .map(|p| {
+            let st =
+                crate::supervisor::state::from_pane(&crate::supervisor::state::as_it_is(p.clone()));
+            let pid = st.is_running().then_some(p.pane_pid);
+            (p.task.clone(), st.label(), pid)
         })
         .collect();
     if json {

@@ -2,7 +2,7 @@
 //! (no lsof, no ps), and the captured shell runner shared by probes and hooks.
 //!
 //! * `procfs.rs` — `/proc/PID/stat`, argv, children, sessions;
-//! * `task_pid.rs` — which process is the task (through taskmux's wrapper shell);
+//! * `launching.rs` — whether a pane's process is still in taskmux's launch steps;
 //! * `tcp_table.rs` — /proc/net/tcp{,6} rows (one parser for all);
 //! * `ports.rs` — who listens on a TCP port, freeing a port;
 //! * `signals.rs` — signals, liveness of processes and groups;
@@ -12,18 +12,18 @@
 //! functions that scan every process's file descriptors have async wrappers that
 //! run them on the blocking pool.
 
+mod launching;
 mod ports;
 mod procfs;
 mod shell;
 mod signals;
-mod task_pid;
 pub mod tcp_table;
 
+pub use launching::*;
 pub use ports::*;
 pub use procfs::*;
 pub use shell::*;
 pub use signals::*;
-pub use task_pid::*;
 
 #[cfg(test)]
 mod tests;

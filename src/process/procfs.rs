@@ -116,6 +116,11 @@ pub fn group_or_session_alive(leader: u32) -> bool {
             .any(|&(pgrp, session)| pgrp == leader || session == leader)
 }
 
+/// The parent of `pid`.
+pub fn ppid_of(pid: u32) -> Option<u32> {
+    read_stat(pid).map(|s| s.ppid)
+}
+
 /// The process group of `pid`.
 pub fn pgid_of(pid: u32) -> Option<u32> {
     read_stat(pid).map(|s| s.pgrp)

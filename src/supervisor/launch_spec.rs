@@ -125,14 +125,6 @@ fn last_of_list(command: &str) -> Option<usize> {
     last
 }
 
-/// The pid a run reports, the same for the whole run: the pane's process. A simple
-/// command is exec'd, so that is the task's own program; a compound command (`a &&
-/// b`, a pipeline, a loop) is its shell, which is what signals reach through the
-/// process group (docs/cli.md, "pid").
-pub fn task_pid(_cfg: &TaskConfig, pane_pid: u32) -> u32 {
-    pane_pid
-}
-
 /// How long `inspect` waits for a task's process to be past taskmux's own
 /// launch steps (typically a few ms).
 const SETTLE_LIMIT: Duration = Duration::from_millis(500);

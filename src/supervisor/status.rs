@@ -149,7 +149,7 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusRe
                 detail: st,
                 pid: pane
                     .filter(|_| running)
-                    .map(|p| super::launch_spec::task_pid(t, p.pane_pid)),
+                    .map(|p| p.pane_pid),
                 port: t.port,
                 exit_code,
                 exit_signal,
@@ -198,7 +198,7 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
                 health: state::Health::Healthy
             }
         ) || (running && !t.has_probe()),
-        pid: alive_pane.map(|p| super::launch_spec::task_pid(t, p.pane_pid).to_string()),
+        pid: alive_pane.map(|p| p.pane_pid.to_string()),
         pane_pid: alive_pane.map(|p| p.pane_pid.to_string()),
         pane_current_command: pane.map(|p| p.current_command.clone()),
         pane_current_path: pane.map(|p| p.current_path.clone()),

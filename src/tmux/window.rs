@@ -144,23 +144,33 @@ pub async fn set_desired(
 /// Send C-c (no Enter) to the task's pane; with `mark_stopped`, first record in the
 /// same tmux call that the user wants it stopped.
 pub async fn interrupt(tmux: &Tmux, session: &str, task: &str, mark_stopped: bool) -> Result<()> {
+    tmux.run(&interrupt_args(session, task, mark_stopped))
+        .await
+        .map(drop)
+}
+
+/// The tmux commands of [`interrupt`]: optionally record the stop, then C-c.
+fn interrupt_args(session: &str, task: &str, mark_stopped: bool) -> Vec<String> {
     let win = target::window(session, task);
-    let stopped = super::options::Desired::Stopped.to_string();
-    let mut args = Vec::new();
+    let mut args: Vec<String> = Vec::new();
     if mark_stopped {
-        args.extend([
-            "set-option",
-            "-w",
-            "-q",
-            "-t",
-            &win,
-            opt::DESIRED,
-            &stopped,
-            THEN,
-        ]);
+        let stopped = super::options::Desired::Stopped.to_string();
+        args.extend(
+            [
+                "set-option",
+                "-w",
+                "-q",
+                "-t",
+                &win,
+                opt::DESIRED,
+                &stopped,
+                THEN,
+            ]
+            .map(String::from),
+        );
     }
-    args.extend(["send-keys", "-t", &win, "C-c"]);
-    tmux.run(&args).await.map(drop)
+    args.extend(["send-keys", "-t", &win, "C-c"].map(String::from));
+    args
 }
 
 /// Tasks per tmux call of [`interrupt_many`] (keeps the command line short).
@@ -169,28 +179,13 @@ const INTERRUPT_CHUNK: usize = 40;
 /// Record that the user wants `tasks` stopped and send each C-c, in as few tmux
 /// calls as the command line allows.
 pub async fn interrupt_many(tmux: &Tmux, session: &str, tasks: &[&str]) -> Result<()> {
-    let stopped = super::options::Desired::Stopped.to_string();
     for chunk in tasks.chunks(INTERRUPT_CHUNK) {
         let mut args: Vec<String> = Vec::new();
         for task in chunk {
-            let win = target::window(session, task);
             if !args.is_empty() {
                 args.push(THEN.to_string());
             }
-            args.extend(
-                [
-                    "set-option",
-                    "-w",
-                    "-q",
-                    "-t",
-                    &win,
-                    opt::DESIRED,
-                    &stopped,
-                    THEN,
-                ]
-                .map(String::from),
-            );
-            args.extend(["send-keys", "-t", &win, "C-c"].map(String::from));
+            args.extend(interrupt_args(session, task, true));
         }
         tmux.run(&args).await?;
     }

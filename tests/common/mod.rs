@@ -267,3 +267,22 @@ impl Drop for Sandbox {
 pub fn pid_alive(pid: u32) -> bool {
     taskmux::process::pid_alive(pid)
 }
+
+/// A `taskmux watch` (or any child) in the background; SIGTERMed, then reaped, on drop.
+pub struct Watch(pub std::process::Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+/// The events recorded for `session` (events.jsonl).
+pub fn events(sb: &Sandbox, session: &str) -> Vec<Value> {
+    std::fs::read_to_string(sb.state_dir.join(session).join("events.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}

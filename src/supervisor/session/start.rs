@@ -102,24 +102,18 @@ impl Orchestration {
             })
             .cloned()
             .collect();
+        let (dir, path) = (
+            self.cfg.dir.to_string_lossy(),
+            self.cfg.path.to_string_lossy(),
+        );
+        let ensure_session =
+            || window::ensure_session(&self.ctx.tmux, &self.ctx.session, &dir, &path);
         if to_launch.is_empty() {
-            report.session_created = window::ensure_session(
-                &self.ctx.tmux,
-                &self.ctx.session,
-                &self.cfg.dir.to_string_lossy(),
-                &self.cfg.path.to_string_lossy(),
-            )
-            .await?;
+            report.session_created = ensure_session().await?;
             return Ok(report);
         }
         self.global_hook(HookKind::BeforeStart).await?;
-        report.session_created = window::ensure_session(
-            &self.ctx.tmux,
-            &self.ctx.session,
-            &self.cfg.dir.to_string_lossy(),
-            &self.cfg.path.to_string_lossy(),
-        )
-        .await?;
+        report.session_created = ensure_session().await?;
         if whole_stack {
             self.schedule(&snap, to_launch, &mut report).await;
         } else {

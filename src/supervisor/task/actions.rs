@@ -101,7 +101,7 @@ pub(super) async fn launch(
     task_hook(&ctx, &cfg, HookKind::AfterStart).await?;
     Ok(Launched {
         task: cfg.name.clone(),
-        pid: crate::supervisor::launch_spec::task_pid(&cfg, started.pane_pid),
+        pid: started.pane_pid,
         pane_pid: started.pane_pid,
         window_id: started.window_id,
         pane_id: started.pane_id,

@@ -19,6 +19,8 @@ pub struct Launch {
 #[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Launched {
     pub task: String,
+    /// The run's pid, the same for the whole run: the pane's process (a simple
+    /// command is exec'd; a compound one is its shell; docs/cli.md, "pid").
     pub pid: u32,
     pub pane_pid: u32,
     pub window_id: String,

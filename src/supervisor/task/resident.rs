@@ -321,7 +321,7 @@ impl TaskActor {
         }
         self.track(run, ctx);
         if known {
-            let pid = crate::supervisor::launch_spec::task_pid(&self.cfg, pane.pane_pid);
+            let pid = pane.pane_pid;
             self.publish(
                 EventKind::Started,
                 json!({"pid": pid, "run": pane.run, "adopted": true}),
