@@ -42,6 +42,10 @@ pub enum ErrorCode {
     AlreadyRunning,
     /// A lifecycle hook failed or timed out.
     HookFailed,
+    /// `wait`: a task exited or failed, so it will not become healthy.
+    TaskNotRunning,
+    /// `wait`: the deadline passed first.
+    Timeout,
     /// tmux could not be run or answered with an error.
     TmuxError,
     /// An I/O error.
@@ -68,8 +72,8 @@ impl ErrorCode {
         match self {
             InvalidConfig | NoConfig | BadUsage | UnknownTask | TaskExists | HasDependents
             | SessionConflict | BadRequest | MissingParam | UnknownCommand => EXIT_USAGE,
-            AlreadyRunning | MissingCwd | HookFailed | TmuxError | IoError | RateLimited | Busy
-            | Failed => EXIT_FAILED,
+            AlreadyRunning | MissingCwd | HookFailed | TaskNotRunning | Timeout | TmuxError
+            | IoError | RateLimited | Busy | Failed => EXIT_FAILED,
         }
     }
 
@@ -87,6 +91,8 @@ impl ErrorCode {
             AlreadyRunning => "already_running",
             MissingCwd => "missing_cwd",
             HookFailed => "hook_failed",
+            TaskNotRunning => "task_not_running",
+            Timeout => "timeout",
             TmuxError => "tmux_error",
             IoError => "io_error",
             BadRequest => "bad_request",

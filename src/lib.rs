@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod error;
 pub mod exec_env;
 pub mod hooks;
+pub mod lint;
 pub mod lockfile;
 pub mod logs;
 pub mod output;

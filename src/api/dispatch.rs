@@ -5,7 +5,9 @@
 use super::logs_bridge;
 use super::ApiState;
 use crate::error::{Error, Result};
-use crate::protocol::{LogsParams, LogsResult, Request, TaskParam, TaskSelection};
+use crate::lint::CheckReport;
+use crate::protocol::{EventsResult, LogsParams, LogsResult, Request, TaskParam, TaskSelection};
+use crate::supervisor::recorded::{self, EventFilter};
 use crate::supervisor::session::messages::*;
 use crate::supervisor::status::Inspect;
 use serde_json::Value;
@@ -27,6 +29,13 @@ fn one(state: &ApiState, p: &TaskParam) -> Result<String> {
     Ok(p.task.clone())
 }
 
+/// Blocking I/O (log and event files, lint's stats): on the blocking pool.
+async fn off_thread(f: impl FnOnce() -> Result<Value> + Send + 'static) -> Result<Value> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::failed(format!("reader failed: {e}")))?
+}
+
 fn to_value<T: serde::Serialize>(r: T) -> Value {
     serde_json::to_value(r).unwrap_or(Value::Null)
 }
@@ -44,9 +53,7 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
         Request::Logs(p) => {
             // Reading log files is blocking I/O: keep it off the actor threads.
             let (state, p) = (state.clone(), p.clone());
-            return tokio::task::spawn_blocking(move || logs(&state, &p))
-                .await
-                .map_err(|e| Error::failed(format!("log reader failed: {e}")))?;
+            return off_thread(move || logs(&state, &p)).await;
         }
         Request::Subscribe(_) | Request::Unsubscribe(_) => {
             return Err(Error::bad_request(format!(
@@ -54,6 +61,53 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
                 request.name()
             )))
         }
+        Request::Wait(p) => {
+            let names = selected(&state, &p.selection)?;
+            let cfg = state.config();
+            let names = crate::supervisor::wait::waited_for(&cfg, names);
+            let report = crate::supervisor::wait::wait_healthy(
+                sup,
+                &cfg,
+                names,
+                p.deadline(),
+                &mut |_, _, _, _| {},
+            )
+            .await?;
+            return Ok(to_value(report));
+        }
+        Request::Events(p) => {
+            check_tasks(&state, p.task.as_slice())?;
+            let filter = EventFilter {
+                task: p.task.clone(),
+                since: p.since.as_ref().map(|w| w.value),
+                after_seq: p.since_seq,
+                last: Some(p.count()),
+            };
+            let session = state.session.clone();
+            return off_thread(move || {
+                let events: Vec<_> = recorded::read(&session, &filter)?
+                    .into_iter()
+                    .map(|(_, ev)| ev)
+                    .collect();
+                let last_seq = events.last().map_or(0, |e| e.seq);
+                Ok(to_value(EventsResult { events, last_seq }))
+            })
+            .await;
+        }
+        Request::Check(_) => {
+            let status: crate::supervisor::status::StatusReport =
+                serde_json::from_value(state.status().await?)
+                    .map_err(|e| Error::failed(e.to_string()))?;
+            let pids: Vec<(String, u32)> = status
+                .tasks
+                .iter()
+                .filter_map(|t| t.pid.map(|pid| (t.name.clone(), pid)))
+                .collect();
+            let cfg = state.config();
+            return off_thread(move || Ok(to_value(CheckReport::of(&cfg, || pids)))).await;
+        }
+        Request::AddTask(p) => Ok(super::edits::add(state.clone(), p).await.map(to_value)),
+        Request::RemoveTask(p) => Ok(super::edits::remove(state.clone(), p).await.map(to_value)),
         Request::Start(sel) => {
             let names = selected(&state, sel)?;
             sup.send(StartTasks { names })

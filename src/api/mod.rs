@@ -8,6 +8,7 @@
 //! * logs_bridge.rs — logs queries and live followers for subscribers.
 
 pub mod dispatch;
+pub mod edits;
 pub mod logs_bridge;
 pub mod peer;
 pub mod server;
@@ -43,6 +44,8 @@ struct StatusCache {
 /// What every connection shares.
 pub struct ApiState {
     pub supervisor: Addr<SessionSupervisor>,
+    /// A daemon's supervisor (applies config edits at once), not a brief one.
+    pub resident: bool,
     cfg: RwLock<Arc<Config>>,
     pub session: String,
     pub token: String,
@@ -69,6 +72,7 @@ impl ApiState {
     ) -> Self {
         ApiState {
             supervisor,
+            resident: true,
             session: cfg.name.clone(),
             cfg: RwLock::new(Arc::new(cfg)),
             token,
@@ -82,6 +86,15 @@ impl ApiState {
             status_cache: Mutex::new(None),
             status_gen: AtomicU64::new(0),
             refreshing: AtomicBool::new(false),
+        }
+    }
+
+    /// The state of a brief, non-resident supervisor (the MCP server's own when
+    /// no daemon runs): no listener, no token.
+    pub fn local(supervisor: Addr<SessionSupervisor>, cfg: Config) -> Self {
+        ApiState {
+            resident: false,
+            ..ApiState::new(supervisor, cfg, String::new(), String::new(), 0)
         }
     }
 

@@ -70,18 +70,7 @@ pub fn remove(
     let path = config::find_config(explicit)?;
     let cfg = super::with_session(config::load(&path)?, session)?;
     cfg.check_names(std::slice::from_ref(&name))?;
-    let dependents = crate::config::graph::dependents(&cfg, &name);
-    if !dependents.is_empty() {
-        return Err(crate::error::Error::new(
-            crate::error::ErrorCode::HasDependents,
-            format!(
-                "cannot remove '{name}': {} depend{} on it (remove or edit {} first)",
-                dependents.join(", "),
-                if dependents.len() == 1 { "s" } else { "" },
-                if dependents.len() == 1 { "it" } else { "them" }
-            ),
-        ));
-    }
+    crate::config::graph::check_removable(&cfg, &name)?;
     let snap_running = {
         let report = super::runtime::ask(&cfg, crate::supervisor::status::GetStatus)?;
         report.tasks.iter().any(|t| t.name == name && t.running)

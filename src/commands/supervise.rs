@@ -8,7 +8,6 @@ use crate::supervisor::session::resident_messages::Subscribe;
 use crate::supervisor::SessionSupervisor;
 use crate::supervisor::TaskContext;
 use actix::prelude::*;
-use chrono::{DateTime, Utc};
 use tokio::signal::unix::{signal, SignalKind};
 
 /// Prints each event it receives as a line (or a JSON line).
@@ -80,26 +79,15 @@ pub fn events(cfg: &Config, args: crate::cli::EventsArgs, json: bool) -> Result<
         .as_deref()
         .map(crate::logs::read::parse_when)
         .transpose()?;
-    let path = crate::paths::events_file(&cfg.name);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::io(path.display(), e)),
+    let filter = crate::supervisor::recorded::EventFilter {
+        task,
+        since: cutoff,
+        after_seq: None,
+        last: lines,
     };
-    let chosen: Vec<(&str, Event)> = text
-        .lines()
-        .filter_map(|line| Some((line, serde_json::from_str::<Event>(line).ok()?)))
-        .filter(|(_, ev)| task.is_none() || ev.task == task)
-        .filter(|(_, ev)| {
-            cutoff.is_none_or(|cutoff| {
-                DateTime::parse_from_rfc3339(&ev.ts).is_ok_and(|t| t.with_timezone(&Utc) >= cutoff)
-            })
-        })
-        .collect();
-    let skip = lines.map_or(0, |n| chosen.len().saturating_sub(n));
-    for (line, ev) in chosen.into_iter().skip(skip) {
+    for (line, ev) in crate::supervisor::recorded::read(&cfg.name, &filter)? {
         if json {
-            crate::output::print_line(line);
+            crate::output::print_line(&line);
         } else {
             crate::output::print_line(&event_line(&ev));
         }

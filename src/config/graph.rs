@@ -33,6 +33,24 @@ pub fn dependents(cfg: &Config, name: &str) -> Vec<String> {
     dependents_of(&deps_of(cfg), name)
 }
 
+/// An error when other tasks depend on `name` (it cannot be removed).
+pub fn check_removable(cfg: &Config, name: &str) -> crate::error::Result<()> {
+    let dependents = dependents(cfg, name);
+    if dependents.is_empty() {
+        return Ok(());
+    }
+    let one = dependents.len() == 1;
+    Err(crate::error::Error::new(
+        crate::error::ErrorCode::HasDependents,
+        format!(
+            "cannot remove '{name}': {} depend{} on it (remove or edit {} first)",
+            dependents.join(", "),
+            if one { "s" } else { "" },
+            if one { "it" } else { "them" }
+        ),
+    ))
+}
+
 /// Every task that depends on `name` directly or through others, in start order.
 pub fn dependents_transitive(cfg: &Config, name: &str) -> Vec<String> {
     dependents_transitive_of(&deps_of(cfg), name)

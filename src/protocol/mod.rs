@@ -12,9 +12,11 @@ pub mod schema;
 pub use params::*;
 pub use results::*;
 
+use crate::lint::CheckReport;
 use crate::supervisor::session::messages::StopReport;
 use crate::supervisor::session::messages::{HealthReport, KillReport, RestartReport, StartReport};
 use crate::supervisor::status::{InspectReport, StatusReport};
+use crate::supervisor::wait::WaitReport;
 
 /// Declares the commands: the `Request` enum (serde: `{"command": NAME, "params": {...}}`),
 /// their names, and the JSON Schema of each command's result.
@@ -67,6 +69,16 @@ commands! {
     Subscribe(SubscribeParams) -> SubscribeResult = "subscribe",
     /// End this connection's subscription.
     Unsubscribe(UnsubscribeParams) -> UnsubscribeResult = "unsubscribe",
+    /// Wait until tasks are healthy; fail fast when one cannot become healthy.
+    Wait(WaitParams) -> WaitReport = "wait",
+    /// The session's recorded events (filtered; resumable by seq).
+    Events(EventsParams) -> EventsResult = "events",
+    /// Validate and lint taskmux.toml without starting anything.
+    Check(CheckParams) -> CheckReport = "check",
+    /// Add a task to taskmux.toml (comments and layout kept).
+    AddTask(AddTaskParams) -> AddTaskResult = "add_task",
+    /// Stop a task if it runs, then remove it from taskmux.toml.
+    RemoveTask(TaskParam) -> RemoveTaskResult = "remove_task",
 }
 
 #[cfg(test)]
@@ -88,7 +100,8 @@ mod tests {
         );
         for name in COMMANDS {
             let r: Request =
-                serde_json::from_value(json!({"command": name, "params": {"task": "x"}})).unwrap();
+                serde_json::from_value(json!({"command": name, "params": {"task": "x", "command": "true"}}))
+                    .unwrap();
             assert_eq!(r.name(), *name);
         }
     }

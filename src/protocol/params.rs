@@ -167,3 +167,104 @@ impl<T: FromParam> JsonSchema for Parsed<T> {
         schemars::json_schema!({"type": "string", "description": T::DESCRIPTION})
     }
 }
+
+/// `check` takes no params.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct CheckParams {}
+
+/// Longest `wait` a request may ask for.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+/// Default `wait` timeout.
+pub const DEFAULT_WAIT: &str = "60s";
+
+/// `wait`: which tasks (none: every auto_start task) and for how long.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WaitParams {
+    #[serde(flatten)]
+    pub selection: TaskSelection,
+    /// Give up after this long: seconds (30) or a duration like 500ms, 2m
+    /// (default 60s, at most 10m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Parsed<std::time::Duration>>,
+}
+
+impl WaitParams {
+    /// The deadline asked for, within the bounds.
+    pub fn deadline(&self) -> std::time::Duration {
+        self.timeout.as_ref().map_or_else(
+            || std::time::Duration::from_secs(60),
+            |t| t.value.min(MAX_WAIT),
+        )
+    }
+}
+
+/// Default number of events `events` answers with.
+pub const DEFAULT_EVENTS: usize = 50;
+
+/// `events`: the session's recorded events, filtered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct EventsParams {
+    /// Only events of this task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// Only events since then: `5m`, `1h30m` or an RFC 3339 time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<When>,
+    /// Only events after this seq (resume where the last read ended).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_seq: Option<u64>,
+    /// At most the last this many (default 50, at most 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<u64>,
+}
+
+impl EventsParams {
+    /// The number of events asked for, within the bounds.
+    pub fn count(&self) -> usize {
+        self.lines
+            .map_or(DEFAULT_EVENTS, |n| n.min(MAX_LOG_LINES as u64) as usize)
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `add_task`: a task to append to taskmux.toml (comments and layout kept).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AddTaskParams {
+    /// The new task's name (letters, digits, `_`, `-`).
+    pub task: String,
+    /// The shell command it runs.
+    pub command: String,
+    /// Working directory, relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// The port it listens on (freed before start, exported as PORT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// A shell command whose exit 0 means healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<String>,
+    /// An HTTP URL probed for health.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_url: Option<String>,
+    /// Tasks that must be healthy first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// Started by a plain `start` (default true).
+    #[serde(default = "yes")]
+    pub auto_start: bool,
+    /// Replace a task of the same name.
+    #[serde(default)]
+    pub force: bool,
+}
+
+impl FromParam for std::time::Duration {
+    const NAME: &'static str = "Duration";
+    const DESCRIPTION: &'static str = "seconds (30) or a duration such as 500ms, 1m30s";
+    fn parse(text: &str) -> Result<Self, String> {
+        crate::config::units::parse_duration(text)
+            .ok_or_else(|| "not a duration: use seconds (30) or e.g. 500ms, 1m30s".to_string())
+    }
+}

@@ -49,3 +49,33 @@ pub struct UnsubscribeResult {
     /// False when there was nothing to end.
     pub unsubscribed: bool,
 }
+
+/// The answer to `events`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct EventsResult {
+    /// Oldest first.
+    pub events: Vec<crate::supervisor::events::Event>,
+    /// The seq of the last event returned (0: none); pass it as `since_seq` next time.
+    pub last_seq: u64,
+}
+
+/// The answer to `add_task`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AddTaskResult {
+    pub task: String,
+    pub command: String,
+    /// The config file edited.
+    pub config: String,
+    /// Whether the file was created by this edit.
+    pub created_config: bool,
+}
+
+/// The answer to `remove_task`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RemoveTaskResult {
+    pub task: String,
+    /// The config file edited.
+    pub config: String,
+    /// Whether the task was running and was stopped first.
+    pub stopped: bool,
+}

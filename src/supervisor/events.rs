@@ -75,7 +75,7 @@ impl std::fmt::Display for EventKind {
 
 /// One thing that happened: task started, stopped, exited, health changed,
 /// restarting, failed, config reloaded …
-#[derive(Debug, Clone, Serialize, Deserialize, Message)]
+#[derive(Debug, Clone, Serialize, Deserialize, Message, schemars::JsonSchema)]
 #[rtype(result = "()")]
 pub struct Event {
     /// Always "event" (lets clients tell events from responses).

@@ -4,10 +4,12 @@ pub mod context;
 pub mod events;
 pub mod launch_spec;
 pub mod policy;
+pub mod recorded;
 pub mod session;
 pub mod state;
 pub mod status;
 pub mod task;
+pub mod wait;
 
 pub use context::TaskContext;
 pub use session::SessionSupervisor;
