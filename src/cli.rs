@@ -76,6 +76,52 @@ pub enum Command {
     Watch,
     /// Show recorded events (from the supervisor's events file).
     Events(EventsArgs),
+    /// Serve MCP over stdio for coding agents (tools, resources, crash
+    /// notifications); or `mcp install` to register it with your agents.
+    Mcp(McpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    #[command(subcommand)]
+    pub action: Option<McpAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpAction {
+    /// Register `taskmux mcp` in coding agents' config files (keeps everything else).
+    Install(McpInstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct McpInstallArgs {
+    /// Which agent (default: those whose files or programs are found; none found: claude).
+    #[arg(long, value_enum)]
+    pub client: Option<McpClient>,
+    /// The project's files (default) or your user-wide ones.
+    #[arg(long, value_enum, default_value = "project")]
+    pub scope: McpScope,
+    /// Show what would change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A coding agent `mcp install` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum McpClient {
+    Claude,
+    Codex,
+    Cursor,
+    Opencode,
+    Gemini,
+    All,
+}
+
+/// Whose config files `mcp install` edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum McpScope {
+    Project,
+    User,
 }
 
 #[derive(Debug, Args)]

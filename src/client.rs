@@ -35,6 +35,39 @@ pub fn via_daemon(session: &str, config: &Path, request: &Request) -> Option<Res
     Some(exchange(&mut ws, request))
 }
 
+/// Follow the events of the daemon `rec` after `since_seq` (the daemon replays
+/// what its ring holds): `on_event` sees each until it returns false or the
+/// connection ends. Blocking: run it on a thread of its own.
+pub fn stream_events(
+    rec: &DaemonRecord,
+    since_seq: u64,
+    mut on_event: impl FnMut(crate::supervisor::events::Event) -> bool,
+) -> Result<()> {
+    let lost = |e: tungstenite::Error| Error::failed(format!("lost the daemon connection: {e}"));
+    let mut ws = connect(rec).map_err(Error::failed)?;
+    let subscribe = json!({"id": 1, "command": "subscribe", "params": {"events": true, "since_seq": since_seq}});
+    ws.send(Message::Text(subscribe.to_string())).map_err(lost)?;
+    loop {
+        let text = match ws.read().map_err(lost)? {
+            Message::Text(t) => t,
+            Message::Close(_) => return Ok(()),
+            _ => continue,
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if v["type"] != json!("event") {
+            continue;
+        }
+        if let Ok(ev) = serde_json::from_value(v) {
+            if !on_event(ev) {
+                close(&mut ws);
+                return Ok(());
+            }
+        }
+    }
+}
+
 type Ws = tungstenite::WebSocket<TcpStream>;
 
 fn connect(rec: &DaemonRecord) -> std::result::Result<Ws, String> {

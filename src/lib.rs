@@ -15,6 +15,7 @@ pub mod hooks;
 pub mod lint;
 pub mod lockfile;
 pub mod logs;
+pub mod mcp;
 pub mod output;
 pub mod paths;
 pub mod probe;

@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod edit;
 pub mod init;
 pub mod lifecycle;
+pub mod mcp;
 pub mod query;
 pub mod runtime;
 pub mod supervise;
@@ -21,8 +22,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Start(a) => {
             let cfg = load(&cli.config, &cli.session)?;
-            if a.daemon || cfg.daemon {
-                daemon::ensure_background(&cfg)?;
+            if a.daemon || cfg.daemon == Some(true) {
+                crate::daemon::background::ensure_background(&cfg)?;
             }
             lifecycle::start(&cfg, a.tasks, json)
         }
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Daemon(a) => daemon::run(&load(&cli.config, &cli.session)?, a, json),
         Command::Watch => supervise::watch(load(&cli.config, &cli.session)?, json),
         Command::Events(a) => supervise::events(&load(&cli.config, &cli.session)?, a, json),
+        Command::Mcp(ref a) => mcp::run(&cli, a),
     }
 }
 
@@ -73,14 +75,4 @@ pub fn load(explicit: &Option<std::path::PathBuf>, session: &Option<String>) -> 
 }
 
 /// `cfg` with its session name replaced by `session`, when given.
-pub fn with_session(mut cfg: Config, session: &Option<String>) -> Result<Config> {
-    if let Some(name) = session {
-        if !config::load::valid_name(name) {
-            return Err(crate::error::Error::usage(format!(
-                "invalid session name {name:?} (--session / TASKMUX_SESSION): use only letters, digits, '_' and '-'"
-            )));
-        }
-        cfg.name = name.clone();
-    }
-    Ok(cfg)
-}
+pub use crate::config::load::with_session;

@@ -211,7 +211,7 @@ mod tests {
             tasks,
             strategy: Default::default(),
             allowed_origins: vec![],
-            daemon: false,
+            daemon: None,
             shell: None,
             hook_timeout: crate::config::model::DEFAULT_HOOK_TIMEOUT,
             log_max_size: crate::config::model::DEFAULT_LOG_MAX_SIZE,

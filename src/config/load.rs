@@ -150,3 +150,16 @@ pub(super) fn resolve_path(raw: &str, dir: &Path) -> PathBuf {
 #[cfg(test)]
 #[path = "load_tests.rs"]
 mod tests;
+
+/// `cfg` with its session name replaced by `session`, when given.
+pub fn with_session(mut cfg: Config, session: &Option<String>) -> Result<Config> {
+    if let Some(name) = session {
+        if !valid_name(name) {
+            return Err(crate::error::Error::usage(format!(
+                "invalid session name {name:?} (--session / TASKMUX_SESSION): use only letters, digits, '_' and '-'"
+            )));
+        }
+        cfg.name = name.clone();
+    }
+    Ok(cfg)
+}

@@ -31,8 +31,10 @@ pub struct Config {
     pub strategy: Strategy,
     /// Extra WebSocket Origins the daemon accepts.
     pub allowed_origins: Vec<String>,
-    /// `start` also starts the session's daemon in the background when none runs.
-    pub daemon: bool,
+    /// `daemon = true`: `start` also starts the session's daemon in the background
+    /// when none runs. `daemon = false`: not even the MCP server's `start` does
+    /// (which does by default). None: not set.
+    pub daemon: Option<bool>,
     /// Shell that runs commands and hooks (default: `$SHELL`, else /bin/sh).
     pub shell: Option<String>,
     /// Timeout for each hook.

@@ -20,7 +20,7 @@ impl Ctx<'_> {
             tasks: Vec::new(),
             strategy: Strategy::default(),
             allowed_origins: Vec::new(),
-            daemon: false,
+            daemon: None,
             shell: None,
             hook_timeout: DEFAULT_HOOK_TIMEOUT,
             log_max_size: DEFAULT_LOG_MAX_SIZE,
@@ -52,7 +52,7 @@ impl Ctx<'_> {
                         _ => return Err(self.wrong(&f, "\"one_for_one\" or \"rest_for_one\"")),
                     };
                 }
-                "daemon" => cfg.daemon = self.boolean(&f)?,
+                "daemon" => cfg.daemon = Some(self.boolean(&f)?),
                 "allowed_origins" => {
                     cfg.allowed_origins = self.strings(&f)?.into_iter().map(|(s, _)| s).collect()
                 }

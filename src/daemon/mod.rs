@@ -2,6 +2,7 @@
 //! the SessionSupervisor in supervising mode, the HTTP + WebSocket API and the
 //! config watcher. SIGINT/SIGTERM stop the daemon and leave the tasks running.
 
+pub mod background;
 pub mod logfile;
 pub mod record;
 

@@ -28,7 +28,7 @@ fn cfg(dir: &Path) -> Config {
         ],
         strategy: Default::default(),
         allowed_origins: vec![],
-        daemon: false,
+        daemon: None,
         shell: None,
         hook_timeout: Duration::from_secs(1),
         log_max_size: 1,

@@ -21,7 +21,7 @@ use crate::supervisor::wait::WaitReport;
 /// Declares the commands: the `Request` enum (serde: `{"command": NAME, "params": {...}}`),
 /// their names, and the JSON Schema of each command's result.
 macro_rules! commands {
-    ($( $(#[doc = $doc:literal])* $variant:ident($params:ty) -> $result:ty = $name:literal ),+ $(,)?) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident($params:ty) -> $result:ty = $name:literal, $access:ident ),+ $(,)?) => {
         /// One request of the API, parsed once.
         #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
         #[serde(tag = "command", content = "params", rename_all = "snake_case")]
@@ -31,6 +31,14 @@ macro_rules! commands {
 
         /// Every command's name, in the order of the docs.
         pub const COMMANDS: &[&str] = &[$($name),+];
+
+        /// Every command's name, what it may change, and its doc comment (the
+        /// MCP server's tool descriptions).
+        pub const COMMAND_INFO: &[CommandInfo] = &[$(CommandInfo {
+            name: $name,
+            access: Access::$access,
+            doc: concat!($($doc, "\n"),+),
+        }),+];
 
         impl Request {
             /// The command's name as the wire spells it.
@@ -48,37 +56,78 @@ macro_rules! commands {
     };
 }
 
+/// What a command may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Only reads.
+    Read,
+    /// Changes tasks or the config, nothing is lost.
+    Write,
+    /// Ends processes or removes what the user wrote.
+    Destructive,
+    /// Belongs to a WebSocket connection (not a tool).
+    Connection,
+}
+
+/// One command of the surface, for generated clients.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandInfo {
+    pub name: &'static str,
+    pub access: Access,
+    /// Its doc comment: what it does, when to use it, what it returns.
+    pub doc: &'static str,
+}
+
 commands! {
-    /// The status table of every task.
-    Status(StatusParams) -> StatusReport = "status",
-    /// One task's full state.
-    Inspect(TaskParam) -> InspectReport = "inspect",
-    /// Probe every task once.
-    Health(HealthParams) -> HealthReport = "health",
-    /// Start tasks (none named: every auto_start task, in dependency order).
-    Start(TaskSelection) -> StartReport = "start",
-    /// Stop tasks (none named: all, then the tmux session ends).
-    Stop(StopParams) -> StopReport = "stop",
-    /// Restart tasks (none named: every running task plus the auto_start tasks).
-    Restart(TaskSelection) -> RestartReport = "restart",
-    /// SIGKILL a task's process group and destroy its window.
-    Kill(TaskParam) -> KillReport = "kill",
-    /// The last lines of task logs, interleaved by time.
-    Logs(LogsParams) -> LogsResult = "logs",
+    /// The state of every task: one row each with its state (running, healthy,
+    /// exited (code N), failed, stopped …), pid, port, uptime and restart count.
+    /// Use it first to see what runs; it is cheap (a cached snapshot).
+    Status(StatusParams) -> StatusReport = "status", Read,
+    /// One task's full state: its config, pane, pid, ports it listens on, last
+    /// exit, restart counter, health probe and recent log lines. Use it to find
+    /// out why one task misbehaves.
+    Inspect(TaskParam) -> InspectReport = "inspect", Read,
+    /// Probe every task's health check once now (HTTP, TCP, command or process
+    /// alive) and report which are healthy, with each probe's outcome.
+    Health(HealthParams) -> HealthReport = "health", Read,
+    /// Start tasks in dependency order (none named: every auto_start task),
+    /// waiting for each dependency to be healthy first. Tasks that run already
+    /// are left alone. Returns what started, what was skipped and why.
+    Start(TaskSelection) -> StartReport = "start", Write,
+    /// Stop tasks gracefully (Ctrl-C, then SIGTERM, then SIGKILL after the grace
+    /// period); none named: every task, and the tmux session ends.
+    Stop(StopParams) -> StopReport = "stop", Destructive,
+    /// Stop then start tasks again (none named: every running task plus the
+    /// auto_start ones). Use it after changing code a task does not reload.
+    Restart(TaskSelection) -> RestartReport = "restart", Write,
+    /// SIGKILL a task's whole process group at once and close its window: for a
+    /// task that does not stop. Prefer stop.
+    Kill(TaskParam) -> KillReport = "kill", Destructive,
+    /// The last lines of task logs (none named: all tasks, interleaved by time),
+    /// with a regex filter (`grep`) and a start time (`since`). Use it to read
+    /// errors after a crash or a failed request.
+    Logs(LogsParams) -> LogsResult = "logs", Read,
     /// Push events (and follow logs) on this connection.
-    Subscribe(SubscribeParams) -> SubscribeResult = "subscribe",
+    Subscribe(SubscribeParams) -> SubscribeResult = "subscribe", Connection,
     /// End this connection's subscription.
-    Unsubscribe(UnsubscribeParams) -> UnsubscribeResult = "unsubscribe",
-    /// Wait until tasks are healthy; fail fast when one cannot become healthy.
-    Wait(WaitParams) -> WaitReport = "wait",
-    /// The session's recorded events (filtered; resumable by seq).
-    Events(EventsParams) -> EventsResult = "events",
-    /// Validate and lint taskmux.toml without starting anything.
-    Check(CheckParams) -> CheckReport = "check",
-    /// Add a task to taskmux.toml (comments and layout kept).
-    AddTask(AddTaskParams) -> AddTaskResult = "add_task",
-    /// Stop a task if it runs, then remove it from taskmux.toml.
-    RemoveTask(TaskParam) -> RemoveTaskResult = "remove_task",
+    Unsubscribe(UnsubscribeParams) -> UnsubscribeResult = "unsubscribe", Connection,
+    /// Wait until tasks are healthy (none named: every auto_start task), or fail
+    /// at once when one exits or fails, or at the timeout. Use it after start or
+    /// restart instead of polling status.
+    Wait(WaitParams) -> WaitReport = "wait", Read,
+    /// What happened to the tasks (started, exited with code, restarting,
+    /// health changed, failed …), oldest first. Pass the `last_seq` of one answer
+    /// as `since_seq` to get only what happened since.
+    Events(EventsParams) -> EventsResult = "events", Read,
+    /// Validate and lint taskmux.toml without starting anything: missing
+    /// directories and programs, port clashes, ports held by other processes.
+    Check(CheckParams) -> CheckReport = "check", Read,
+    /// Add a task to taskmux.toml, keeping its comments and layout. A running
+    /// daemon applies it at once (an auto_start task starts).
+    AddTask(AddTaskParams) -> AddTaskResult = "add_task", Write,
+    /// Remove a task from taskmux.toml (stopping it first if it runs); refused
+    /// while other tasks depend on it.
+    RemoveTask(TaskParam) -> RemoveTaskResult = "remove_task", Destructive,
 }
 
 #[cfg(test)]

@@ -1,0 +1,1 @@
+//! `taskmux mcp install` (next step).
