@@ -46,7 +46,8 @@ pub fn stream_events(
     let lost = |e: tungstenite::Error| Error::failed(format!("lost the daemon connection: {e}"));
     let mut ws = connect(rec).map_err(Error::failed)?;
     let subscribe = json!({"id": 1, "command": "subscribe", "params": {"events": true, "since_seq": since_seq}});
-    ws.send(Message::Text(subscribe.to_string())).map_err(lost)?;
+    ws.send(Message::Text(subscribe.to_string()))
+        .map_err(lost)?;
     loop {
         let text = match ws.read().map_err(lost)? {
             Message::Text(t) => t,

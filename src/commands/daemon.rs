@@ -117,4 +117,3 @@ fn status(session: &str, json_mode: bool) -> Result<i32> {
     });
     Ok(0)
 }
-

@@ -73,7 +73,8 @@ impl Backend {
             }
         }
         let (path, session) = (stamp.0.clone(), self.session.clone());
-        let cfg = off_thread(move || config::load::with_session(config::load(&path)?, &session)).await?;
+        let cfg =
+            off_thread(move || config::load::with_session(config::load(&path)?, &session)).await?;
         let cfg = Arc::new(cfg);
         *self.lock() = Some(Loaded {
             stamp,

@@ -128,7 +128,10 @@ pub async fn pump(backend: Arc<Backend>, hub: Arc<Hub>) {
             last_seq = Some(seq);
         }
         let s = session.clone();
-        let daemon = off_thread(move || Ok(DaemonRecord::running(&s))).await.ok().flatten();
+        let daemon = off_thread(move || Ok(DaemonRecord::running(&s)))
+            .await
+            .ok()
+            .flatten();
         let Some(rec) = daemon else {
             poll_logs(&hub, &session, &mut sizes).await;
             tokio::time::sleep(FILE_POLL).await;

@@ -47,14 +47,19 @@ fn raw(uri: &str, name: &str, description: &str, mime: &str) -> Resource {
 pub fn templates() -> Vec<ResourceTemplate> {
     vec![
         ResourceTemplate::new(format!("{LOGS_PREFIX}{{task}}"), "logs")
-            .with_description(format!("The last {LOG_RESOURCE_LINES} log lines of one task"))
+            .with_description(format!(
+                "The last {LOG_RESOURCE_LINES} log lines of one task"
+            ))
             .with_mime_type("text/plain"),
     ]
 }
 
 /// Whether `uri` names a resource of this server.
 pub fn known(uri: &str) -> bool {
-    uri == STATUS_URI || uri == EVENTS_URI || uri.starts_with(EVENTS_URI) || logs_task(uri).is_some()
+    uri == STATUS_URI
+        || uri == EVENTS_URI
+        || uri.starts_with(EVENTS_URI)
+        || logs_task(uri).is_some()
 }
 
 fn logs_task(uri: &str) -> Option<&str> {
@@ -63,7 +68,11 @@ fn logs_task(uri: &str) -> Option<&str> {
 
 /// The text of a resource and its MIME type. `cursor` is this reader's last
 /// event seq.
-pub async fn read(backend: &Backend, uri: &str, cursor: &Mutex<Option<u64>>) -> Result<(String, &'static str)> {
+pub async fn read(
+    backend: &Backend,
+    uri: &str,
+    cursor: &Mutex<Option<u64>>,
+) -> Result<(String, &'static str)> {
     if uri == STATUS_URI {
         let v = backend.execute(Request::Status(StatusParams {})).await?;
         return Ok((v.to_string(), "application/json"));
@@ -74,14 +83,22 @@ pub async fn read(backend: &Backend, uri: &str, cursor: &Mutex<Option<u64>>) -> 
             q => Some(
                 q.strip_prefix("?since_seq=")
                     .and_then(|n| n.parse::<u64>().ok())
-                    .ok_or_else(|| Error::bad_request(format!("unknown resource {uri}: use {EVENTS_URI} or {EVENTS_URI}?since_seq=N")))?,
+                    .ok_or_else(|| {
+                        Error::bad_request(format!(
+                            "unknown resource {uri}: use {EVENTS_URI} or {EVENTS_URI}?since_seq=N"
+                        ))
+                    })?,
             ),
         };
         let held = *cursor.lock().unwrap_or_else(|e| e.into_inner());
         let since_seq = explicit.or(held);
         let params = EventsParams {
             since_seq,
-            lines: Some(if since_seq.is_some() { EVENTS_PER_READ } else { 50 }),
+            lines: Some(if since_seq.is_some() {
+                EVENTS_PER_READ
+            } else {
+                50
+            }),
             ..EventsParams::default()
         };
         let v = backend.execute(Request::Events(params)).await?;

@@ -56,7 +56,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn tool_error(e: &Error) -> CallToolResult {
     let doc = json!({"ok": false, "error": {"code": e.code, "message": e.message}});
     let mut r = CallToolResult::structured_error(doc);
-    r.content = vec![ContentBlock::text(format!("error ({}): {}", e.code, e.message))];
+    r.content = vec![ContentBlock::text(format!(
+        "error ({}): {}",
+        e.code, e.message
+    ))];
     r
 }
 
@@ -79,11 +82,21 @@ impl TaskmuxServer {
     fn request(name: &str, args: Option<JsonObject>) -> Result<Request, Error> {
         let mut params = Value::Object(args.unwrap_or_default());
         if name == "logs" {
-            let asked = params["lines"].as_u64();
-            params["lines"] = json!(asked.unwrap_or(tools::MCP_LOG_LINES).min(tools::MCP_MAX_LOG_LINES));
+            // 50 lines unless asked for more, never more than the hard cap (a
+            // value that is not a number is left for the parser to reject).
+            match &params["lines"] {
+                Value::Null => params["lines"] = json!(tools::MCP_LOG_LINES),
+                v => {
+                    if let Some(n) = v.as_u64() {
+                        params["lines"] = json!(n.min(tools::MCP_MAX_LOG_LINES));
+                    }
+                }
+            }
         }
         let text = json!({"command": name, "params": params}).to_string();
-        envelope::parse(&text).map(|env| env.request).map_err(|rejected| rejected.error)
+        envelope::parse(&text)
+            .map(|env| env.request)
+            .map_err(|rejected| rejected.error)
     }
 
     /// Forward pushed changes to a client on a revision before 2026-07-28:
@@ -99,7 +112,11 @@ impl TaskmuxServer {
             };
             let subscribed: Vec<String> = {
                 let s = lock(&self.subscribed);
-                change.uris().into_iter().filter(|u| s.contains(u)).collect()
+                change
+                    .uris()
+                    .into_iter()
+                    .filter(|u| s.contains(u))
+                    .collect()
             };
             for uri in subscribed {
                 if peer
@@ -113,9 +130,10 @@ impl TaskmuxServer {
             if let Change::Event(ev) = &change {
                 let (level, data) = self.log_message(ev).await;
                 if rank(level) >= rank(*lock(&self.level)) {
-                                    let sent = peer
+                    let sent = peer
                         .notify_logging_message(
-                            LoggingMessageNotificationParam::new(level, data).with_logger("taskmux"),
+                            LoggingMessageNotificationParam::new(level, data)
+                                .with_logger("taskmux"),
                         )
                         .await;
                     if sent.is_err() {
@@ -129,10 +147,13 @@ impl TaskmuxServer {
     /// An event as a log message: its level, and the event with the task's last
     /// log lines when it went wrong.
     async fn log_message(&self, ev: &crate::supervisor::events::Event) -> (LoggingLevel, Value) {
-        let unhealthy = ev.event == EventKind::HealthChanged && ev.data.get("healthy") == Some(&json!(false));
+        let unhealthy =
+            ev.event == EventKind::HealthChanged && ev.data.get("healthy") == Some(&json!(false));
         let level = match ev.event {
             EventKind::Failed | EventKind::StartFailed => LoggingLevel::Error,
-            EventKind::Exited | EventKind::ConfigError | EventKind::Skipped => LoggingLevel::Warning,
+            EventKind::Exited | EventKind::ConfigError | EventKind::Skipped => {
+                LoggingLevel::Warning
+            }
             _ if unhealthy => LoggingLevel::Warning,
             _ => LoggingLevel::Info,
         };
@@ -190,7 +211,10 @@ impl ServerHandler for TaskmuxServer {
             let hint = crate::suggest::closest(name, tools::commands().map(|c| c.name))
                 .map(|c| format!(" (did you mean '{c}'?)"))
                 .unwrap_or_default();
-            return Err(McpError::invalid_params(format!("unknown tool '{name}'{hint}"), None));
+            return Err(McpError::invalid_params(
+                format!("unknown tool '{name}'{hint}"),
+                None,
+            ));
         }
         let req = match Self::request(name, request.arguments) {
             Ok(r) => r,
@@ -222,7 +246,9 @@ impl ServerHandler for TaskmuxServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         let cfg = self.backend.config().await.map_err(mcp_error)?;
-        Ok(ListResourcesResult::with_all_items(resources::list(&cfg.task_names())))
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            &cfg.task_names(),
+        )))
     }
 
     async fn list_resource_templates(
@@ -230,7 +256,9 @@ impl ServerHandler for TaskmuxServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
     }
 
     async fn read_resource(
@@ -240,14 +268,25 @@ impl ServerHandler for TaskmuxServer {
     ) -> Result<ReadResourceResponse, McpError> {
         let uri = request.uri;
         match resources::read(&self.backend, &uri, &self.events_cursor).await {
-            Ok((text, mime)) => Ok(ReadResourceResult::new(vec![
-                ResourceContents::text(text, uri).with_mime_type(mime)
-            ])
-            .into()),
-            Err(e) if e.code == crate::error::ErrorCode::UnknownTask || e.code == crate::error::ErrorCode::BadRequest => {
-                Err(McpError::resource_not_found(e.message, Some(json!({"uri": uri}))))
+            Ok((text, mime)) => {
+                Ok(ReadResourceResult::new(vec![
+                    ResourceContents::text(text, uri).with_mime_type(mime)
+                ])
+                .into())
             }
-            Err(e) => Err(McpError::internal_error(format!("{} ({})", e.message, e.code), None)),
+            Err(e)
+                if e.code == crate::error::ErrorCode::UnknownTask
+                    || e.code == crate::error::ErrorCode::BadRequest =>
+            {
+                Err(McpError::resource_not_found(
+                    e.message,
+                    Some(json!({"uri": uri})),
+                ))
+            }
+            Err(e) => Err(McpError::internal_error(
+                format!("{} ({})", e.message, e.code),
+                None,
+            )),
         }
     }
 
@@ -257,7 +296,10 @@ impl ServerHandler for TaskmuxServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         if !resources::known(&request.uri) {
-            return Err(McpError::resource_not_found(format!("unknown resource {}", request.uri), None));
+            return Err(McpError::resource_not_found(
+                format!("unknown resource {}", request.uri),
+                None,
+            ));
         }
         if lock(&self.subscribed).insert(request.uri.clone()) {
             self.hub.watch(&request.uri);
@@ -276,7 +318,10 @@ impl ServerHandler for TaskmuxServer {
         Ok(())
     }
 
-    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
         let mut accepted = requested.supported_by(&self.get_info().capabilities);
         if let Some(uris) = &mut accepted.resource_subscriptions {
             uris.retain(|u| resources::known(u));
@@ -285,7 +330,11 @@ impl ServerHandler for TaskmuxServer {
     }
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
-        let uris: Vec<String> = context.accepted().resource_subscriptions.clone().unwrap_or_default();
+        let uris: Vec<String> = context
+            .accepted()
+            .resource_subscriptions
+            .clone()
+            .unwrap_or_default();
         for u in &uris {
             self.hub.watch(u);
         }

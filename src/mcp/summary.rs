@@ -30,7 +30,11 @@ pub fn summary(command: &str, r: &Value) -> String {
             let mut out = vec![format!(
                 "session {} ({})",
                 s(&r["session"]),
-                if r["running"] == true { "running" } else { "not running" }
+                if r["running"] == true {
+                    "running"
+                } else {
+                    "not running"
+                }
             )];
             for t in r["tasks"].as_array().into_iter().flatten() {
                 let mut row = format!("{}: {}", s(&t["name"]), s(&t["state"]));
@@ -63,7 +67,11 @@ pub fn summary(command: &str, r: &Value) -> String {
                 format!(
                     "{}: {}{detail}",
                     s(&t["task"]),
-                    if t["healthy"] == true { "healthy" } else { "unhealthy" }
+                    if t["healthy"] == true {
+                        "healthy"
+                    } else {
+                        "unhealthy"
+                    }
                 )
             })
             .collect(),
@@ -91,7 +99,11 @@ pub fn summary(command: &str, r: &Value) -> String {
         ]
         .into_iter()
         .flatten()
-        .chain(names(&r["warnings"], "").into_iter().map(|w| format!("warning: {w}")))
+        .chain(
+            names(&r["warnings"], "")
+                .into_iter()
+                .map(|w| format!("warning: {w}")),
+        )
         .collect(),
         "stop" => [
             list("stopped", names(&r["stopped"], "task")),
@@ -105,7 +117,11 @@ pub fn summary(command: &str, r: &Value) -> String {
         "kill" => vec![format!(
             "killed {} (was {})",
             s(&r["task"]),
-            if r["was_running"] == true { "running" } else { "not running" }
+            if r["was_running"] == true {
+                "running"
+            } else {
+                "not running"
+            }
         )],
         "logs" => r["lines"]
             .as_array()
@@ -119,7 +135,12 @@ pub fn summary(command: &str, r: &Value) -> String {
                 .into_iter()
                 .flatten()
                 .map(|t| {
-                    let mut row = format!("{}: {} ({})", s(&t["task"]), s(&t["status"]), s(&t["state"]));
+                    let mut row = format!(
+                        "{}: {} ({})",
+                        s(&t["task"]),
+                        s(&t["status"]),
+                        s(&t["state"])
+                    );
                     if !t["reason"].is_null() {
                         row.push_str(&format!(" — {}", s(&t["reason"])));
                     }
@@ -127,7 +148,11 @@ pub fn summary(command: &str, r: &Value) -> String {
                 })
                 .collect();
             if !r["error"].is_null() {
-                out.push(format!("error ({}): {}", s(&r["error"]["code"]), s(&r["error"]["message"])));
+                out.push(format!(
+                    "error ({}): {}",
+                    s(&r["error"]["code"]),
+                    s(&r["error"]["message"])
+                ));
             }
             out
         }
@@ -136,7 +161,8 @@ pub fn summary(command: &str, r: &Value) -> String {
             .into_iter()
             .flatten()
             .map(|e| {
-                let ev: Result<crate::supervisor::events::Event, _> = serde_json::from_value(e.clone());
+                let ev: Result<crate::supervisor::events::Event, _> =
+                    serde_json::from_value(e.clone());
                 match ev {
                     Ok(ev) => format!("#{} {}", ev.seq, crate::supervisor::events::event_line(&ev)),
                     Err(_) => e.to_string(),
@@ -167,12 +193,20 @@ pub fn summary(command: &str, r: &Value) -> String {
             ));
             out
         }
-        "add_task" => vec![format!("added task '{}' to {}", s(&r["task"]), s(&r["config"]))],
+        "add_task" => vec![format!(
+            "added task '{}' to {}",
+            s(&r["task"]),
+            s(&r["config"])
+        )],
         "remove_task" => vec![format!(
             "removed task '{}' from {}{}",
             s(&r["task"]),
             s(&r["config"]),
-            if r["stopped"] == true { " (stopped it first)" } else { "" }
+            if r["stopped"] == true {
+                " (stopped it first)"
+            } else {
+                ""
+            }
         )],
         _ => vec![r.to_string()],
     };

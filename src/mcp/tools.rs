@@ -15,7 +15,9 @@ pub const MCP_MAX_LOG_LINES: u64 = 1000;
 
 /// The commands that are tools.
 pub fn commands() -> impl Iterator<Item = &'static CommandInfo> {
-    COMMAND_INFO.iter().filter(|c| c.access != Access::Connection)
+    COMMAND_INFO
+        .iter()
+        .filter(|c| c.access != Access::Connection)
 }
 
 /// The command of a tool name.
@@ -42,12 +44,25 @@ fn tool(c: &CommandInfo) -> Tool {
     let mut output = inline(doc, &doc["results"][c.name], 0);
     output["type"] = json!("object");
     output.as_object_mut().map(|o| o.remove("title"));
-    output["properties"]["ok"] = json!({"type": "boolean", "description": "false when the command failed"});
+    output["properties"]["ok"] =
+        json!({"type": "boolean", "description": "false when the command failed"});
     let title = title(c.name);
     let annotations = ToolAnnotations::with_title(title.clone())
         .read_only(c.access == Access::Read)
         .destructive(c.access == Access::Destructive)
-        .idempotent(matches!(c.name, "status" | "inspect" | "health" | "logs" | "events" | "check" | "stop" | "kill" | "start" | "wait"))
+        .idempotent(matches!(
+            c.name,
+            "status"
+                | "inspect"
+                | "health"
+                | "logs"
+                | "events"
+                | "check"
+                | "stop"
+                | "kill"
+                | "start"
+                | "wait"
+        ))
         .open_world(false);
     let mut t = Tool::new(c.name, description(c), Arc::new(object(input)));
     t.title = Some(title);
@@ -60,7 +75,12 @@ fn description(c: &CommandInfo) -> String {
     let text: Vec<&str> = c.doc.lines().map(str::trim).collect();
     let mut d = text.join(" ").trim().to_string();
     d.push_str(" Returns the same JSON document as `taskmux ");
-    d.push_str(&c.name.replace('_', "-").replace("add-task", "add").replace("remove-task", "remove"));
+    d.push_str(
+        &c.name
+            .replace('_', "-")
+            .replace("add-task", "add")
+            .replace("remove-task", "remove"),
+    );
     d.push_str(" --json`.");
     d
 }
@@ -107,7 +127,9 @@ fn inline(doc: &Value, schema: &Value, depth: usize) -> Value {
                     .collect(),
             )
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -120,8 +142,19 @@ mod tests {
     fn every_tool_has_self_contained_object_schemas() {
         let names: Vec<&str> = tools().iter().map(|t| t.name.as_ref()).collect();
         for want in [
-            "status", "inspect", "health", "start", "stop", "restart", "kill", "logs", "wait",
-            "events", "check", "add_task", "remove_task",
+            "status",
+            "inspect",
+            "health",
+            "start",
+            "stop",
+            "restart",
+            "kill",
+            "logs",
+            "wait",
+            "events",
+            "check",
+            "add_task",
+            "remove_task",
         ] {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
@@ -129,9 +162,17 @@ mod tests {
         for t in tools() {
             let input = serde_json::to_string(&*t.input_schema).unwrap();
             let output = serde_json::to_string(t.output_schema.as_deref().unwrap()).unwrap();
-            assert!(!input.contains("$ref") && !output.contains("$ref"), "{}", t.name);
+            assert!(
+                !input.contains("$ref") && !output.contains("$ref"),
+                "{}",
+                t.name
+            );
             assert_eq!(t.input_schema["type"], "object");
-            assert!(t.description.as_deref().unwrap_or("").len() > 40, "{}", t.name);
+            assert!(
+                t.description.as_deref().unwrap_or("").len() > 40,
+                "{}",
+                t.name
+            );
         }
         let kill = tools().iter().find(|t| t.name == "kill").unwrap();
         assert_eq!(kill.input_schema["required"], json!(["task"]));

@@ -148,9 +148,10 @@ mod tests {
             json!({"command": "start", "params": {"tasks": ["a", "b"]}})
         );
         for name in COMMANDS {
-            let r: Request =
-                serde_json::from_value(json!({"command": name, "params": {"task": "x", "command": "true"}}))
-                    .unwrap();
+            let r: Request = serde_json::from_value(
+                json!({"command": name, "params": {"task": "x", "command": "true"}}),
+            )
+            .unwrap();
             assert_eq!(r.name(), *name);
         }
     }

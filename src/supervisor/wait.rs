@@ -85,8 +85,9 @@ pub fn waited_for(cfg: &Config, names: Vec<String>) -> Vec<String> {
 
 /// What one round saw: the names waited for, this round's verdicts, the last
 /// round's, and the time since the wait began.
-pub type Progress<'a> =
-    dyn FnMut(&[String], &BTreeMap<String, Verdict>, &BTreeMap<String, Verdict>, Duration) + Send + 'a;
+pub type Progress<'a> = dyn FnMut(&[String], &BTreeMap<String, Verdict>, &BTreeMap<String, Verdict>, Duration)
+    + Send
+    + 'a;
 
 /// Wait until every task of `names` is healthy, one of them cannot become
 /// healthy, or `timeout` passes. `progress` hears of every round.
