@@ -41,11 +41,20 @@ fn tool(c: &CommandInfo) -> Tool {
             "How many lines (default {MCP_LOG_LINES}, at most {MCP_MAX_LOG_LINES})."
         ));
     }
-    let mut output = inline(doc, &doc["results"][c.name], 0);
-    output["type"] = json!("object");
-    output.as_object_mut().map(|o| o.remove("title"));
-    output["properties"]["ok"] =
+    let mut result = inline(doc, &doc["results"][c.name], 0);
+    result["type"] = json!("object");
+    result.as_object_mut().map(|o| o.remove("title"));
+    result["properties"]["ok"] =
         json!({"type": "boolean", "description": "false when the command failed"});
+    // A failed call carries {ok: false, error: {code, message}} instead (clients
+    // validate structured content against this schema even then).
+    let output = json!({
+        "type": "object",
+        "description": result.get("description").cloned().unwrap_or(json!("The command's result.")),
+        "properties": {"ok": {"type": "boolean", "description": "false when the command failed"}},
+        "required": ["ok"],
+        "anyOf": [result, error_schema()],
+    });
     let title = title(c.name);
     let annotations = ToolAnnotations::with_title(title.clone())
         .read_only(c.access == Access::Read)
@@ -69,6 +78,25 @@ fn tool(c: &CommandInfo) -> Tool {
     t.output_schema = Some(Arc::new(object(output)));
     t.annotations = Some(annotations);
     t
+}
+
+/// The document of a failed call.
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["ok", "error"],
+        "properties": {
+            "ok": {"const": false},
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "description": "stable error code (unknown_task, missing_cwd, timeout …)"},
+                    "message": {"type": "string", "description": "what the CLI prints, with a did-you-mean where one helps"}
+                }
+            }
+        }
+    })
 }
 
 fn description(c: &CommandInfo) -> String {
@@ -100,6 +128,11 @@ fn object(v: Value) -> JsonObject {
     }
 }
 
+const RUST_FORMATS: &[&str] = &[
+    "uint", "uint8", "uint16", "uint32", "uint64", "int", "int8", "int16", "int32", "int64",
+    "float", "double",
+];
+
 /// `schema` with every `$ref` into the document's `$defs` replaced by its target
 /// (MCP clients want self-contained schemas).
 fn inline(doc: &Value, schema: &Value, depth: usize) -> Value {
@@ -121,11 +154,21 @@ fn inline(doc: &Value, schema: &Value, depth: usize) -> Value {
                 }
                 return resolved;
             }
-            Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), inline(doc, v, depth + 1)))
-                    .collect(),
-            )
+            let mut out: serde_json::Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), inline(doc, v, depth + 1)))
+                .collect();
+            // schemars' Rust-width formats (uint32 …) are not JSON Schema's:
+            // validators warn about them. A minimum says what they meant.
+            if let Some(f) = out.get("format").and_then(Value::as_str) {
+                if RUST_FORMATS.contains(&f) {
+                    if f.starts_with('u') {
+                        out.entry("minimum").or_insert(json!(0));
+                    }
+                    out.remove("format");
+                }
+            }
+            Value::Object(out)
         }
         Value::Array(items) => {
             Value::Array(items.iter().map(|v| inline(doc, v, depth + 1)).collect())
