@@ -104,7 +104,13 @@ pub fn block(cfg: Option<&Config>) -> String {
          - `taskmux restart TASK`: restart after changing code or config\n\
          - `taskmux inspect TASK`: one task's full state as JSON\n\
          - `taskmux add NAME \"COMMAND\"` / `taskmux remove NAME`: edit the task list\n\
-         - `taskmux check`: validate taskmux.toml without starting anything\n",
+         - `taskmux check`: validate taskmux.toml without starting anything\n\
+         \n\
+         With the taskmux MCP server (`taskmux mcp`; register it with `taskmux mcp install`)\n\
+         prefer its tools over the CLI: `status`, `start`, `wait`, `logs`, `inspect`, `health`,\n\
+         `restart`, `stop`, `kill`, `events`, `check`, `add_task`, `remove_task` answer with\n\
+         structured JSON, and subscribing to `taskmux://status` tells you when a task crashes\n\
+         instead of you polling for it.\n",
     );
     if let Some(cfg) = cfg {
         s.push('\n');

@@ -50,7 +50,7 @@ fn config_or_new(explicit: Option<&Path>) -> Result<(std::path::PathBuf, bool)> 
                 .and_then(|d| std::fs::canonicalize(d).ok())
                 .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .unwrap_or_else(|| "taskmux".into());
-            let name = super::init::sanitize_name(&dir_name);
+            let name = crate::config::load::sanitize_name(&dir_name);
             let text = format!(
                 "# taskmux configuration (created by `taskmux add`). See docs/configuration.md.\nname = \"{name}\"\n"
             );

@@ -1,12 +1,11 @@
 //! init: write a self-explaining taskmux.toml and the agents' context blocks.
 
 use crate::agents::{self, ContextFile};
-use crate::config::{self, load::CONFIG_FILE};
+use crate::config::{self, load::sanitize_name, load::CONFIG_FILE};
 use crate::error::{Error, Result};
 use crate::output::{emit, paint, Style};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Write as _};
 use std::path::Path;
 
 /// Options of `taskmux init`.
@@ -64,7 +63,7 @@ pub fn init(explicit: Option<&Path>, opts: InitOptions, json: bool) -> Result<i3
     } else if exists && !opts.force {
         "exists"
     } else {
-        let name = ask_name(&dir, opts.defaults || json)?;
+        let name = super::init_prompt::ask_name(&dir, opts.defaults || json)?;
         proposed = detect_tasks(&dir);
         let text = render(&name, &proposed);
         // Never write a file that taskmux itself would reject.
@@ -158,93 +157,18 @@ fn human(r: &InitReport, path: &Path) -> String {
     for f in &r.context_files {
         let _ = writeln!(out, "{} {} ({})", f.action, f.file, f.agents.join(", "));
     }
+    if !r.agents.is_empty() {
+        let hint = "registers taskmux's MCP server (tools, crash notices) with";
+        let _ = writeln!(
+            out,
+            "MCP: `taskmux mcp install` {hint} {}",
+            r.agents.join(", ")
+        );
+    }
     if matches!(r.config.action.as_str(), "created" | "overwritten") {
         let _ = writeln!(out, "next: taskmux check, then taskmux start");
     }
     out
-}
-
-/// The directory's name turned into a valid session name.
-pub fn sanitize_name(raw: &str) -> String {
-    let mut s = String::new();
-    for c in raw.trim().chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-            c
-        } else {
-            '-'
-        };
-        if c == '-' && s.ends_with('-') {
-            continue;
-        }
-        s.push(c);
-    }
-    let s = s.trim_matches('-').to_string();
-    if s.is_empty() {
-        config::DEFAULT_SESSION.to_string()
-    } else {
-        s
-    }
-}
-
-/// The session name: asked on a terminal unless `defaults`.
-fn ask_name(dir: &Path, defaults: bool) -> Result<String> {
-    let default = sanitize_name(
-        &dir.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    );
-    if defaults {
-        return Ok(default);
-    }
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        // Not a terminal: a name piped in (`echo web | taskmux init`) is taken;
-        // nothing there within a moment (or EOF) means the default, never a hang.
-        if !readable_soon(&stdin, 200) {
-            return Ok(default);
-        }
-        let mut line = String::new();
-        let _ = stdin.lock().read_line(&mut line);
-        let answer = line.trim();
-        if answer.is_empty() {
-            return Ok(default);
-        }
-        if !config::load::valid_name(answer) {
-            return Err(Error::usage(format!(
-                "invalid session name {answer:?} on standard input: use only letters, digits, '_' and '-'"
-            )));
-        }
-        return Ok(answer.to_string());
-    }
-    loop {
-        eprint!("Session name [{default}]: ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
-            return Ok(default);
-        }
-        let answer = line.trim();
-        if answer.is_empty() {
-            return Ok(default);
-        }
-        if config::load::valid_name(answer) {
-            return Ok(answer.to_string());
-        }
-        eprintln!("invalid name {answer:?}: use only letters, digits, '_' and '-'");
-    }
-}
-
-/// True when `stdin` has input (or EOF) within `ms` milliseconds.
-fn readable_soon(stdin: &std::io::Stdin, ms: i32) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut fds = [libc::pollfd {
-        fd: stdin.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    }];
-    // SAFETY: one valid pollfd for the duration of the call.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
-    n > 0 && fds[0].revents & (libc::POLLIN | libc::POLLHUP) != 0
 }
 
 /// A TOML basic string.

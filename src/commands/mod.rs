@@ -5,6 +5,7 @@ pub mod completions;
 pub mod daemon;
 pub mod edit;
 pub mod init;
+pub mod init_prompt;
 pub mod lifecycle;
 pub mod mcp;
 pub mod query;

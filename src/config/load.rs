@@ -163,3 +163,25 @@ pub fn with_session(mut cfg: Config, session: &Option<String>) -> Result<Config>
     }
     Ok(cfg)
 }
+
+/// The directory's name turned into a valid session name.
+pub fn sanitize_name(raw: &str) -> String {
+    let mut s = String::new();
+    for c in raw.trim().chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            c
+        } else {
+            '-'
+        };
+        if c == '-' && s.ends_with('-') {
+            continue;
+        }
+        s.push(c);
+    }
+    let s = s.trim_matches('-').to_string();
+    if s.is_empty() {
+        super::model::DEFAULT_SESSION.to_string()
+    } else {
+        s
+    }
+}

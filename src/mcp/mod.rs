@@ -12,6 +12,7 @@
 
 pub mod backend;
 pub mod install;
+pub mod json_edit;
 pub mod push;
 pub mod resources;
 pub mod server;

@@ -30,9 +30,10 @@ impl Rejected {
 }
 
 /// Read one text frame.
-pub fn parse(text: &str) -> Result<Envelope, Rejected> {
-    let reject =
-        |id: Option<Value>, command: Option<String>, error: Error| Rejected { id, command, error };
+pub fn parse(text: &str) -> Result<Envelope, Box<Rejected>> {
+    let reject = |id: Option<Value>, command: Option<String>, error: Error| {
+        Box::new(Rejected { id, command, error })
+    };
     let value: Value = serde_json::from_str(text).map_err(|e| {
         reject(
             None,
