@@ -41,7 +41,8 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     compare: Option<PathBuf>,
     /// Only these scenarios (comma-separated): baseline, status, inspect, start,
-    /// chain, stop, restart, logs-tail, logs-grep, sink, watch, daemon.
+    /// chain, stop, restart, logs-tail, logs-grep, sink, watch, daemon, health,
+    /// scale, scale-daemon, mcp.
     #[arg(long, value_name = "SCENARIO", value_delimiter = ',')]
     only: Vec<String>,
     /// Print one JSON document instead of the table.
@@ -68,10 +69,14 @@ const SCENARIOS: &[&str] = &[
     "health",
     "scale",
     "scale-daemon",
+    "mcp",
 ];
 
 #[path = "bench/scale.rs"]
 mod scale;
+
+#[path = "bench/mcp.rs"]
+mod mcp;
 
 /// Problem sizes; `--smoke` shrinks them.
 #[derive(Clone, Copy)]
@@ -629,6 +634,7 @@ fn main() {
             "health" => scale::health(&ctx),
             "scale" => scale::scale(&ctx),
             "scale-daemon" => scale::scale_daemon(&ctx),
+            "mcp" => mcp::mcp(&ctx),
             _ => unreachable!(),
         };
         if !ctx.args.json {

@@ -34,6 +34,9 @@ pub struct Backend {
     explicit: Option<PathBuf>,
     session: Option<String>,
     loaded: Mutex<Option<Loaded>>,
+    /// Notified when this server started the session's daemon (the pump then
+    /// switches to its event stream at once).
+    pub daemon_started: tokio::sync::Notify,
 }
 
 /// Blocking work (stat, file reads, flock, the synchronous WebSocket client) on
@@ -54,6 +57,7 @@ impl Backend {
             explicit,
             session,
             loaded: Mutex::new(None),
+            daemon_started: tokio::sync::Notify::new(),
         }
     }
 
@@ -112,14 +116,19 @@ impl Backend {
         if matches!(request, Request::Start(_)) && cfg.daemon != Some(false) {
             // An agent that starts its stack gets crash supervision too.
             let c = cfg.clone();
-            off_thread(move || {
-                if let Some(mut child) = crate::daemon::background::ensure_background(&c)? {
+            let started = off_thread(move || {
+                let child = crate::daemon::background::ensure_background(&c)?;
+                let started = child.is_some();
+                if let Some(mut child) = child {
                     // Reap it when it ends (it outlives us, usually).
                     std::thread::spawn(move || child.wait());
                 }
-                Ok(())
+                Ok(started)
             })
             .await?;
+            if started {
+                self.daemon_started.notify_one();
+            }
         }
         let (session, path, req) = (cfg.name.clone(), cfg.path.clone(), request.clone());
         if let Some(answer) =

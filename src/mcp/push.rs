@@ -134,7 +134,10 @@ pub async fn pump(backend: Arc<Backend>, hub: Arc<Hub>) {
             .flatten();
         let Some(rec) = daemon else {
             poll_logs(&hub, &session, &mut sizes).await;
-            tokio::time::sleep(FILE_POLL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(FILE_POLL) => {}
+                _ = backend.daemon_started.notified() => {}
+            }
             continue;
         };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
