@@ -45,22 +45,17 @@ fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// `GET /` and `/ws`: WebSocket when asked to upgrade, else the daemon's info.
-async fn root(
-    req: HttpRequest,
-    stream: web::Payload,
-    state: web::Data<ApiState>,
-) -> Result<HttpResponse, actix_web::Error> {
-    if !is_upgrade(&req) {
-        return Ok(HttpResponse::Ok().json(state.info()));
-    }
+/// The daemon's rule for its WebSocket and `/mcp`: an allow-listed Origin (or
+/// none), and a right token or a loopback peer of the daemon's own user. Some:
+/// the answer to a client that breaks it.
+pub fn refusal(req: &HttpRequest, state: &ApiState) -> Option<HttpResponse> {
     use actix_web::http::StatusCode;
     // 1. Browsers always send Origin: only allow-listed pages may drive the daemon.
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
         if !state.origin_allowed(origin) {
-            tracing::warn!("refused WebSocket from origin {origin:?}");
-            return Ok(refuse(
+            tracing::warn!("refused a client from origin {origin:?}");
+            return Some(refuse(
                 StatusCode::FORBIDDEN,
                 "forbidden_origin",
                 format!(
@@ -70,13 +65,13 @@ async fn root(
         }
     }
     // 2. A token, if presented, must be right; without one, the peer must be us.
-    match presented_token(&req) {
+    match presented_token(req) {
         Some(t) if !same_token(&t, &state.token) => {
             tracing::warn!(
-                "refused WebSocket with a wrong token from {:?}",
+                "refused a client with a wrong token from {:?}",
                 req.peer_addr()
             );
-            return Ok(refuse(
+            return Some(refuse(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "wrong token (see the daemon record daemon.json)".into(),
@@ -89,8 +84,8 @@ async fn root(
                 .peer_addr()
                 .is_some_and(|peer| peer::same_user(peer, local));
             if !allowed {
-                tracing::warn!("refused WebSocket without token from {:?}", req.peer_addr());
-                return Ok(refuse(
+                tracing::warn!("refused a client without token from {:?}", req.peer_addr());
+                return Some(refuse(
                     StatusCode::UNAUTHORIZED,
                     "unauthorized",
                     "a token is required for clients other than the local user running the daemon (?token= or Authorization: Bearer)".into(),
@@ -98,6 +93,22 @@ async fn root(
             }
         }
     }
+    None
+}
+
+/// `GET /` and `/ws`: WebSocket when asked to upgrade, else the daemon's info.
+async fn root(
+    req: HttpRequest,
+    stream: web::Payload,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    if !is_upgrade(&req) {
+        return Ok(HttpResponse::Ok().json(state.info()));
+    }
+    if let Some(refused) = refusal(&req, &state) {
+        return Ok(refused);
+    }
+    use actix_web::http::StatusCode;
     // 3. Capacity.
     let before = state.connections.fetch_add(1, Ordering::Relaxed);
     if before >= state.max_connections {
@@ -142,15 +153,21 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 
 /// Build and bind the server (not yet running). `host` may be a name; for the
 /// loopback default, the IPv6 loopback is bound too when available.
-pub fn bind(
+/// `routes` adds what is served beside the API (the MCP endpoint).
+pub fn bind<F>(
     state: web::Data<ApiState>,
     host: &str,
     port: u16,
-) -> std::io::Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>)> {
+    routes: F,
+) -> std::io::Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>)>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
     let app_state = state.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(app_state.clone())
+            .configure(routes.clone())
             .route("/", web::get().to(root))
             .route("/ws", web::get().to(root))
             .route("/health", web::get().to(health))

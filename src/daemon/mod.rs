@@ -96,12 +96,21 @@ async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
         opts.host.clone(),
         opts.port,
     ));
-    let (server, addrs) = api::server::bind(state.clone(), &opts.host, opts.port).map_err(|e| {
-        Error::failed(format!(
-            "cannot listen on {}:{}: {e} (choose another port with --port)",
-            opts.host, opts.port
-        ))
-    })?;
+    // MCP over Streamable HTTP at /mcp: the supervisor's events feed its sessions.
+    let hub = crate::mcp::push::Hub::new();
+    actix_rt::spawn(crate::mcp::push::pump_resident(
+        state.clone().into_inner(),
+        hub.clone(),
+    ));
+    let mcp = crate::mcp::http::service(state.clone().into_inner(), hub);
+    let routes = crate::mcp::http::routes(mcp);
+    let (server, addrs) =
+        api::server::bind(state.clone(), &opts.host, opts.port, routes).map_err(|e| {
+            Error::failed(format!(
+                "cannot listen on {}:{}: {e} (choose another port with --port)",
+                opts.host, opts.port
+            ))
+        })?;
     let port = addrs.first().map_or(opts.port, |a| a.port());
     let rec = DaemonRecord {
         pid: std::process::id(),

@@ -28,6 +28,8 @@ struct Loaded {
 
 /// Where the MCP server's requests go.
 pub struct Backend {
+    /// Inside the daemon (MCP over HTTP): its own API state, nothing else.
+    resident: Option<Arc<ApiState>>,
     /// The System's arbiter: the supervisor actors live there (the MCP
     /// handlers run on plain tokio tasks).
     arbiter: actix::ArbiterHandle,
@@ -53,6 +55,7 @@ impl Backend {
     /// Call it inside the actix System whose arbiter will hold the actors.
     pub fn new(explicit: Option<PathBuf>, session: Option<String>) -> Self {
         Backend {
+            resident: None,
             arbiter: actix::Arbiter::current(),
             explicit,
             session,
@@ -61,9 +64,20 @@ impl Backend {
         }
     }
 
+    /// The daemon's own backend: requests run on its supervisor directly.
+    pub fn resident(state: Arc<ApiState>) -> Self {
+        Backend {
+            resident: Some(state),
+            ..Backend::new(None, None)
+        }
+    }
+
     /// The current config (found as every command finds it; reloaded when the
     /// file changed).
     pub async fn config(&self) -> Result<Arc<Config>> {
+        if let Some(state) = &self.resident {
+            return Ok(state.config());
+        }
         let explicit = self.explicit.clone();
         let stamp = off_thread(move || {
             let path = config::find_config(explicit.as_deref())?;
@@ -108,6 +122,9 @@ impl Backend {
 
     /// Run one request; the answer is the command's result document.
     pub async fn execute(&self, request: Request) -> Result<Value> {
+        if let Some(state) = &self.resident {
+            return dispatch::execute(state.clone(), &request).await;
+        }
         let cfg = self.config().await?;
         let access = crate::protocol::COMMAND_INFO
             .iter()

@@ -11,6 +11,7 @@
 //! * install.rs   — `taskmux mcp install` for each agent's config file.
 
 pub mod backend;
+pub mod http;
 pub mod install;
 pub mod json_edit;
 pub mod push;

@@ -164,6 +164,43 @@ pub async fn pump(backend: Arc<Backend>, hub: Arc<Hub>) {
     }
 }
 
+/// Inside the daemon: the supervisor's own event bus feeds the hub, and the
+/// watched log files are polled.
+pub async fn pump_resident(state: Arc<crate::api::ApiState>, hub: Arc<Hub>) {
+    use actix::Actor;
+    let feeder = Feeder { hub: hub.clone() }.start();
+    let subscribe = crate::supervisor::session::resident_messages::Subscribe {
+        who: feeder.recipient(),
+        since_seq: None,
+    };
+    if state.supervisor.send(subscribe).await.is_err() {
+        return;
+    }
+    let mut sizes = HashMap::new();
+    let mut tick = tokio::time::interval(LOG_POLL);
+    loop {
+        tick.tick().await;
+        poll_logs(&hub, &state.session, &mut sizes).await;
+    }
+}
+
+/// Hands the supervisor's events to the hub.
+struct Feeder {
+    hub: Arc<Hub>,
+}
+
+impl actix::Actor for Feeder {
+    type Context = actix::Context<Self>;
+}
+
+impl actix::Handler<Event> for Feeder {
+    type Result = ();
+
+    fn handle(&mut self, ev: Event, _: &mut Self::Context) {
+        self.hub.send(Change::Event(Arc::new(ev)));
+    }
+}
+
 /// The seq of the newest recorded event (0: none).
 pub async fn latest_seq(session: &str) -> u64 {
     let filter = EventFilter {
