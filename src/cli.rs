@@ -76,9 +76,19 @@ pub enum Command {
     Watch,
     /// Show recorded events (from the supervisor's events file).
     Events(EventsArgs),
+    /// The web dashboard's URL (starts the session's daemon when none runs) and
+    /// open it in a browser where one is available.
+    Dashboard(DashboardArgs),
     /// Serve MCP over stdio for coding agents (tools, resources, crash
     /// notifications); or `mcp install` to register it with your agents.
     Mcp(McpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Print the URL only; do not open a browser.
+    #[arg(long)]
+    pub no_open: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod daemon;
+pub mod dashboard;
 pub mod error;
 pub mod exec_env;
 pub mod hooks;

@@ -6,37 +6,11 @@
 mod common;
 
 use common::{free_port, Sandbox};
-use std::path::Path;
 use std::process::Command;
-
-fn node_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node"))
-}
-
-/// Install the SDK once (npm ci from the lockfile), under a lock.
-fn ensure_sdk() {
-    let dir = node_dir();
-    let marker = dir.join("node_modules/@modelcontextprotocol/sdk/package.json");
-    let _guard = taskmux::lockfile::LockFile::exclusive(&dir.join(".install.lock")).expect("flock");
-    if marker.exists() {
-        return;
-    }
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(dir)
-        .output()
-        .expect("npm (Node.js) must be installed to run this test");
-    assert!(
-        out.status.success() && marker.exists(),
-        "npm ci in tests/node failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[test]
 fn the_typescript_sdk_client_gets_tools_errors_and_a_crash_notice() {
-    ensure_sdk();
+    common::ensure_node_modules();
     let sb = Sandbox::new();
     let port = free_port();
     sb.config(&format!(
@@ -53,7 +27,7 @@ restart_policy = "always"
 "#
     ));
     let env = sb.cmd(&[]);
-    let script = node_dir().join("mcp_client.mjs");
+    let script = common::node_dir().join("mcp_client.mjs");
     let out = Command::new("node")
         .arg(&script)
         .envs(

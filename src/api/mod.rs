@@ -21,7 +21,7 @@ use crate::supervisor::status::GetStatus;
 use crate::supervisor::SessionSupervisor;
 use actix::Addr;
 use serde_json::Value;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -50,7 +50,8 @@ pub struct ApiState {
     pub session: String,
     pub token: String,
     pub host: String,
-    pub port: u16,
+    /// The port it listens on (known once bound).
+    port: AtomicU16,
     pub pid: u32,
     pub started: Instant,
     pub started_at: String,
@@ -77,7 +78,7 @@ impl ApiState {
             cfg: RwLock::new(Arc::new(cfg)),
             token,
             host,
-            port,
+            port: AtomicU16::new(port),
             pid: std::process::id(),
             started: Instant::now(),
             started_at: crate::timefmt::now_rfc3339(),
@@ -98,6 +99,16 @@ impl ApiState {
         }
     }
 
+    /// The port the API listens on.
+    pub fn port(&self) -> u16 {
+        self.port.load(Ordering::Relaxed)
+    }
+
+    /// Record the port the server was bound to (`--port 0` picks one).
+    pub fn set_port(&self, port: u16) {
+        self.port.store(port, Ordering::Relaxed);
+    }
+
     /// The configuration requests are validated against.
     pub fn config(&self) -> Arc<Config> {
         self.cfg.read().unwrap_or_else(|e| e.into_inner()).clone()
@@ -113,9 +124,9 @@ impl ApiState {
     pub fn origin_allowed(&self, origin: &str) -> bool {
         let origin = origin.trim_end_matches('/');
         let own = [
-            format!("http://127.0.0.1:{}", self.port),
-            format!("http://localhost:{}", self.port),
-            format!("http://[::1]:{}", self.port),
+            format!("http://127.0.0.1:{}", self.port()),
+            format!("http://localhost:{}", self.port()),
+            format!("http://[::1]:{}", self.port()),
         ];
         own.iter().any(|o| o == origin)
             || self
@@ -192,11 +203,11 @@ impl ApiState {
             "strategy": self.config().strategy.as_str(),
             "pid": self.pid,
             "host": self.host,
-            "port": self.port,
+            "port": self.port(),
             "started_at": self.started_at,
             "uptime_seconds": self.started.elapsed().as_secs(),
             "connections": self.connections.load(Ordering::Relaxed),
-            "websocket": format!("ws://{}:{}/", self.host, self.port),
+            "websocket": format!("ws://{}:{}/", self.host, self.port()),
         })
     }
 }

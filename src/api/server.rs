@@ -103,6 +103,9 @@ async fn root(
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     if !is_upgrade(&req) {
+        if crate::dashboard::wants_html(&req) {
+            return Ok(crate::dashboard::page());
+        }
         return Ok(HttpResponse::Ok().json(state.info()));
     }
     if let Some(refused) = refusal(&req, &state) {

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod completions;
 pub mod daemon;
+pub mod dashboard;
 pub mod edit;
 pub mod init;
 pub mod init_prompt;
@@ -65,6 +66,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Watch => supervise::watch(load(&cli.config, &cli.session)?, json),
         Command::Events(a) => supervise::events(&load(&cli.config, &cli.session)?, a, json),
         Command::Mcp(ref a) => mcp::run(&cli, a),
+        Command::Dashboard(a) => {
+            dashboard::dashboard(&load(&cli.config, &cli.session)?, a.no_open, json)
+        }
     }
 }
 

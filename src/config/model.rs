@@ -166,7 +166,10 @@ impl Config {
 }
 
 /// How a task's health is probed: the one place that decides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum ProbeKind {
     /// `health_url`: an HTTP GET (wins over the others).
     Http,

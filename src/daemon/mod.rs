@@ -103,7 +103,11 @@ async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
         hub.clone(),
     ));
     let mcp = crate::mcp::http::service(state.clone().into_inner(), hub);
-    let routes = crate::mcp::http::routes(mcp);
+    let mcp_routes = crate::mcp::http::routes(mcp);
+    let routes = move |cfg: &mut actix_web::web::ServiceConfig| {
+        mcp_routes(cfg);
+        crate::dashboard::routes(cfg);
+    };
     let (server, addrs) =
         api::server::bind(state.clone(), &opts.host, opts.port, routes).map_err(|e| {
             Error::failed(format!(
@@ -112,6 +116,7 @@ async fn serve(cfg: Config, opts: Options, token: String) -> Result<i32> {
             ))
         })?;
     let port = addrs.first().map_or(opts.port, |a| a.port());
+    state.set_port(port);
     let rec = DaemonRecord {
         pid: std::process::id(),
         port,

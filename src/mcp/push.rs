@@ -168,7 +168,11 @@ pub async fn pump(backend: Arc<Backend>, hub: Arc<Hub>) {
 /// watched log files are polled.
 pub async fn pump_resident(state: Arc<crate::api::ApiState>, hub: Arc<Hub>) {
     use actix::Actor;
-    let feeder = Feeder { hub: hub.clone() }.start();
+    let feeder = Feeder {
+        hub: hub.clone(),
+        state: state.clone(),
+    }
+    .start();
     let subscribe = crate::supervisor::session::resident_messages::Subscribe {
         who: feeder.recipient(),
         since_seq: None,
@@ -184,9 +188,11 @@ pub async fn pump_resident(state: Arc<crate::api::ApiState>, hub: Arc<Hub>) {
     }
 }
 
-/// Hands the supervisor's events to the hub.
+/// Hands the supervisor's events to the hub; each one also makes the API's
+/// cached status stale (a crash shows in the next status at once).
 struct Feeder {
     hub: Arc<Hub>,
+    state: Arc<crate::api::ApiState>,
 }
 
 impl actix::Actor for Feeder {
@@ -197,6 +203,7 @@ impl actix::Handler<Event> for Feeder {
     type Result = ();
 
     fn handle(&mut self, ev: Event, _: &mut Self::Context) {
+        self.state.invalidate_status();
         self.hub.send(Change::Event(Arc::new(ev)));
     }
 }

@@ -54,6 +54,8 @@ pub struct StatusRow {
     /// True for auto_start = false tasks (started by hand only).
     pub manual: bool,
     pub command: String,
+    /// How health is probed: http, shell, tcp or process (alive).
+    pub probe: crate::config::model::ProbeKind,
 }
 
 /// The answer to `inspect`: the original's fields plus ours.
@@ -162,6 +164,7 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusRe
                 auto_start: t.auto_start,
                 manual: !t.auto_start,
                 command: t.command.clone(),
+                probe: t.probe_kind(),
             }
         })
         .collect();

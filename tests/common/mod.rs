@@ -286,3 +286,41 @@ pub fn events(sb: &Sandbox, session: &str) -> Vec<Value> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
 }
+
+/// tests/node: the clients of other implementations (TypeScript MCP SDK,
+/// playwright-core).
+pub fn node_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node"))
+}
+
+/// Install tests/node's packages once (npm ci from the lockfile), under a lock,
+/// when they are missing, so `cargo test` needs nothing else.
+pub fn ensure_node_modules() {
+    let dir = node_dir();
+    let _guard = taskmux::lockfile::LockFile::exclusive(&dir.join(".install.lock")).expect("flock");
+    let lock: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package-lock.json")).unwrap())
+            .unwrap();
+    let have = |pkg: &str| {
+        let want = &lock["packages"][format!("node_modules/{pkg}")]["version"];
+        let path = dir.join("node_modules").join(pkg).join("package.json");
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|p| &p["version"] == want)
+    };
+    if have("@modelcontextprotocol/sdk") && have("playwright-core") {
+        return;
+    }
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .output()
+        .expect("npm (Node.js) must be installed to run this test");
+    assert!(
+        out.status.success(),
+        "npm ci in tests/node failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
