@@ -42,7 +42,7 @@ struct Args {
     compare: Option<PathBuf>,
     /// Only these scenarios (comma-separated): baseline, status, inspect, start,
     /// chain, stop, restart, logs-tail, logs-grep, sink, watch, daemon, health,
-    /// scale, scale-daemon, mcp.
+    /// scale, scale-daemon, mcp, dashboard.
     #[arg(long, value_name = "SCENARIO", value_delimiter = ',')]
     only: Vec<String>,
     /// Print one JSON document instead of the table.
@@ -70,6 +70,7 @@ const SCENARIOS: &[&str] = &[
     "scale",
     "scale-daemon",
     "mcp",
+    "dashboard",
 ];
 
 #[path = "bench/scale.rs"]
@@ -77,6 +78,9 @@ mod scale;
 
 #[path = "bench/mcp.rs"]
 mod mcp;
+
+#[path = "bench/dashboard.rs"]
+mod dashboard;
 
 /// Problem sizes; `--smoke` shrinks them.
 #[derive(Clone, Copy)]
@@ -635,6 +639,7 @@ fn main() {
             "scale" => scale::scale(&ctx),
             "scale-daemon" => scale::scale_daemon(&ctx),
             "mcp" => mcp::mcp(&ctx),
+            "dashboard" => dashboard::dashboard(&ctx),
             _ => unreachable!(),
         };
         if !ctx.args.json {
