@@ -180,7 +180,9 @@ where
     .workers(2)
     .max_connections(state.max_connections * 4)
     .shutdown_timeout(1)
-    .keep_alive(actix_web::http::KeepAlive::Disabled)
+    .keep_alive(actix_web::http::KeepAlive::Timeout(
+        std::time::Duration::from_secs(5),
+    ))
     .client_disconnect_timeout(std::time::Duration::ZERO)
     .disable_signals()
     .bind((host, port))?;
