@@ -49,8 +49,12 @@ pub enum Command {
     /// Remove a task from taskmux.toml (stops it first if running).
     #[command(visible_alias = "rm")]
     Remove(OneTask),
-    /// Show task logs: interleaved, tail, grep, since/until, follow.
+    /// Show task logs: interleaved, tail, grep, since/until, follow; `--after
+    /// CURSOR` for only what is new.
     Logs(crate::logs::LogsArgs),
+    /// Print a log cursor for now (no lines): `c=$(taskmux mark)`, edit, then
+    /// `taskmux logs --after "$c"` shows only what the tasks printed since.
+    Mark(TaskNames),
     /// Internal: the pipe-pane log sink of one task.
     #[command(name = "_log-sink", hide = true)]
     LogSink(crate::logs::SinkArgs),

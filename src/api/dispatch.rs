@@ -6,7 +6,7 @@ use super::logs_bridge;
 use super::ApiState;
 use crate::error::{Error, Result};
 use crate::lint::CheckReport;
-use crate::protocol::{EventsResult, LogsParams, LogsResult, Request, TaskParam, TaskSelection};
+use crate::protocol::{EventsResult, LogsParams, Request, TaskParam, TaskSelection};
 use crate::supervisor::recorded::{self, EventFilter};
 use crate::supervisor::session::messages::*;
 use crate::supervisor::status::Inspect;
@@ -94,6 +94,23 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
             })
             .await;
         }
+        Request::Mark(p) => {
+            let mut tasks = selected(&state, &p.selection)?;
+            if tasks.is_empty() {
+                tasks = state
+                    .config()
+                    .task_names()
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+            }
+            let session = state.session.clone();
+            return off_thread(move || {
+                let cursor = crate::logs::cursor::now(&session, &tasks)?.encode();
+                Ok(to_value(crate::protocol::MarkResult { cursor }))
+            })
+            .await;
+        }
         Request::Check(_) => {
             let status: crate::supervisor::status::StatusReport =
                 serde_json::from_value(state.status().await?)
@@ -148,8 +165,5 @@ fn logs(state: &ApiState, p: &LogsParams) -> Result<Value> {
             .map(str::to_string)
             .collect();
     }
-    let grep = p.grep.as_ref().map(|g| g.value.clone());
-    let since = p.since.as_ref().map(|w| w.value);
-    let lines = logs_bridge::query(&state.session, tasks, p.line_count(), grep, since)?;
-    Ok(to_value(LogsResult { lines }))
+    Ok(to_value(logs_bridge::query(&state.session, tasks, p)?))
 }

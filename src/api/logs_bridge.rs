@@ -3,29 +3,28 @@
 
 use super::ws::messages::FollowedLines;
 use crate::error::Result;
-use crate::protocol::ApiLogLine;
+use crate::protocol::{ApiLogLine, LogsResult};
 use actix::Recipient;
-use chrono::{DateTime, Utc};
-use regex::Regex;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// The last `lines` lines of `tasks` (matching `grep`, not before `since`),
-/// interleaved by timestamp.
+/// The `logs` answer: the last `p.line_count()` lines of `tasks` (or what was
+/// written after `p.after`), filtered by `grep`/`since`, with its cursor.
 pub fn query(
     session: &str,
     tasks: Vec<String>,
-    lines: usize,
-    grep: Option<Regex>,
-    since: Option<DateTime<Utc>>,
-) -> Result<Vec<ApiLogLine>> {
-    let mut q = crate::logs::Query::new(tasks, lines);
-    q.grep = grep;
-    q.since = since;
-    Ok(crate::logs::query(session, &q)?
-        .into_iter()
-        .map(ApiLogLine::from)
-        .collect())
+    p: &crate::protocol::LogsParams,
+) -> Result<LogsResult> {
+    let mut q = crate::logs::Query::new(tasks, p.line_count());
+    q.grep = p.grep.as_ref().map(|g| g.value.clone());
+    q.since = p.since.as_ref().map(|w| w.value);
+    let read = crate::logs::since_cursor::read(session, &q, p.after.as_deref())?;
+    Ok(LogsResult {
+        lines: read.lines.into_iter().map(ApiLogLine::from).collect(),
+        cursor: read.cursor,
+        lost: read.lost,
+        more: read.more,
+    })
 }
 
 /// How often followed logs are polled.

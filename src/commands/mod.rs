@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Add(a) => edit::add(cli.config.as_deref(), a, json),
         Command::Remove(a) => edit::remove(cli.config.as_deref(), &cli.session, a.task, json),
         Command::Logs(a) => crate::logs::run_logs(&load(&cli.config, &cli.session)?, &a, json),
+        Command::Mark(a) => query::mark(&load(&cli.config, &cli.session)?, a.tasks, json),
         Command::LogSink(a) => crate::logs::run_sink(&a).map(|_| 0),
         Command::LogMark(a) => crate::logs::run_mark(&a).map(|_| 0),
         Command::Exec(a) => crate::exec_env::run_exec(&a),

@@ -213,3 +213,18 @@ fn session_name_in(text: &str) -> String {
         })
         .unwrap_or_else(|| crate::config::model::DEFAULT_SESSION.to_string())
 }
+
+/// `mark`: the log cursor of now, alone on stdout (for `$(taskmux mark)`).
+pub fn mark(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
+    cfg.check_names(&names)?;
+    let tasks = if names.is_empty() {
+        cfg.task_names().into_iter().map(str::to_string).collect()
+    } else {
+        names
+    };
+    let cursor = crate::logs::cursor::now(&cfg.name, &tasks)?.encode();
+    emit(json, true, &serde_json::json!({ "cursor": cursor }), || {
+        cursor.clone()
+    });
+    Ok(0)
+}

@@ -59,6 +59,10 @@ pub struct LogsArgs {
     /// No colours; also strips the tasks' own ANSI codes.
     #[arg(long)]
     pub no_color: bool,
+    /// Only the lines written after this cursor (from `taskmux mark`, or the
+    /// last line of an earlier `logs --json`); ends with the next cursor.
+    #[arg(long, value_name = "CURSOR", conflicts_with_all = ["follow", "clear", "context"])]
+    pub after: Option<String>,
     /// Delete the logs (of TASK, or of every task), rotated files included.
     #[arg(long, conflicts_with_all = ["follow", "grep", "lines", "since", "until", "context"])]
     pub clear: bool,
@@ -178,16 +182,13 @@ fn run_logs_in(cfg: &Config, dir: &Path, args: &LogsArgs, json: bool) -> Result<
     }
 
     let never_ran = |t: &str| !task_files(dir, t).iter().any(|p| p.exists());
-    if !args.follow && tasks.iter().all(|t| never_ran(t)) {
-        if !json {
-            let msg = match &args.task {
-                Some(t) => format!("task '{t}' has no logs yet (it has never run)"),
-                None if tasks.is_empty() => "no tasks are configured".to_string(),
-                None => "no logs yet (no task has run)".to_string(),
-            };
-            return finish(writeln!(out, "{msg}"));
-        }
-        return Ok(0);
+    if !args.follow && args.after.is_none() && !json && tasks.iter().all(|t| never_ran(t)) {
+        let msg = match &args.task {
+            Some(t) => format!("task '{t}' has no logs yet (it has never run)"),
+            None if tasks.is_empty() => "no tasks are configured".to_string(),
+            None => "no logs yet (no task has run)".to_string(),
+        };
+        return finish(writeln!(out, "{msg}"));
     }
 
     if args.follow {
@@ -213,6 +214,23 @@ fn run_logs_in(cfg: &Config, dir: &Path, args: &LogsArgs, json: bool) -> Result<
         since,
         until,
     };
+    if follower.is_none() && (args.after.is_some() || args.context == 0) {
+        // One read that ends with a cursor (see since_cursor.rs).
+        let q = Query {
+            lines: if args.after.is_some() {
+                args.lines.unwrap_or(10_000)
+            } else {
+                q.lines
+            },
+            ..q
+        };
+        let read = super::since_cursor::read(&cfg.name, &q, args.after.as_deref())?;
+        let after = args.after.is_some();
+        let res = super::cmd_after::print(&read, &mut out, json, after, |l| printer.format(l));
+        // As grep: a search that found nothing exits 1 (with --after, nothing new is normal).
+        let nothing = !after && q.grep.is_some() && read.lines.is_empty();
+        return finish(res).map(|c| if c == 0 && nothing { 1 } else { c });
+    }
     let caps = follower.as_ref().map(Follower::offsets);
     let groups = query_groups_in(dir, &q, caps.as_ref())?;
     let res = (|| -> io::Result<()> {

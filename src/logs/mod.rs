@@ -2,10 +2,13 @@
 //! and the `logs` command. File layout and format: docs/logs.md.
 
 pub mod cmd;
+pub mod cmd_after;
+pub mod cursor;
 pub mod follow;
 pub mod format;
 pub mod marker;
 pub mod read;
+pub mod since_cursor;
 pub mod sink;
 
 pub use cmd::{grep_regex, run_logs, LogsArgs};

@@ -128,7 +128,13 @@ pub fn summary(command: &str, r: &Value) -> String {
             .into_iter()
             .flatten()
             .map(|l| format!("{} {} | {}", s(&l["ts"]), s(&l["task"]), s(&l["line"])))
+            .chain(
+                r["cursor"]
+                    .as_str()
+                    .map(|c| format!("cursor (pass as after to read only what is new): {c}")),
+            )
             .collect(),
+        "mark" => vec![format!("cursor: {}", s(&r["cursor"]))],
         "wait" => {
             let mut out: Vec<String> = r["tasks"]
                 .as_array()

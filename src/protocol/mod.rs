@@ -104,9 +104,14 @@ commands! {
     /// task that does not stop. Prefer stop.
     Kill(TaskParam) -> KillReport = "kill", Destructive,
     /// The last lines of task logs (none named: all tasks, interleaved by time),
-    /// with a regex filter (`grep`) and a start time (`since`). Use it to read
-    /// errors after a crash or a failed request.
+    /// with a regex filter (`grep`) and a start time (`since`); with `after` (a
+    /// cursor of an earlier answer or of `mark`) only what was written since. Use
+    /// it to read errors after a crash or a failed request, and `after` to read
+    /// only what is new since your edit.
     Logs(LogsParams) -> LogsResult = "logs", Read,
+    /// A log cursor for now, printing nothing: take one before an edit, then
+    /// read only what the tasks printed since with `logs` `after`.
+    Mark(MarkParams) -> MarkResult = "mark", Read,
     /// Push events (and follow logs) on this connection.
     Subscribe(SubscribeParams) -> SubscribeResult = "subscribe", Connection,
     /// End this connection's subscription.

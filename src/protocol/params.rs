@@ -83,6 +83,10 @@ pub struct LogsParams {
     /// Only lines since then: `5m`, `1h30m` or an RFC 3339 time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<When>,
+    /// Only the lines written after this cursor (the `cursor` of an earlier
+    /// `logs` answer, or of `mark`), oldest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 impl LogsParams {
@@ -166,6 +170,13 @@ impl<T: FromParam> JsonSchema for Parsed<T> {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({"type": "string", "description": T::DESCRIPTION})
     }
+}
+
+/// `mark`: the tasks whose cursor is wanted (none: all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct MarkParams {
+    #[serde(flatten)]
+    pub selection: TaskSelection,
 }
 
 /// `check` takes no params.

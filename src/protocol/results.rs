@@ -28,6 +28,23 @@ impl From<crate::logs::LogLine> for ApiLogLine {
 pub struct LogsResult {
     /// Interleaved by time, oldest first.
     pub lines: Vec<ApiLogLine>,
+    /// Marks the end of what was read, for the tasks asked about: pass it as
+    /// `after` to get only what they write next.
+    pub cursor: String,
+    /// With `after`: lines were lost (the file the cursor pointed into was
+    /// rotated away).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lost: bool,
+    /// With `after`: more lines are waiting (ask again with the new cursor).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
+}
+
+/// The answer to `mark`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MarkResult {
+    /// The end of every asked task's log now.
+    pub cursor: String,
 }
 
 /// The answer to `subscribe`.

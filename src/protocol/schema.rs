@@ -96,6 +96,9 @@ mod tests {
         assert!(required_params("start").is_empty());
         let mut logs = param_names("logs");
         logs.sort();
-        assert_eq!(logs, vec!["grep", "lines", "since", "task", "tasks"]);
+        assert_eq!(
+            logs,
+            vec!["after", "grep", "lines", "since", "task", "tasks"]
+        );
     }
 }
