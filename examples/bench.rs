@@ -42,7 +42,7 @@ struct Args {
     compare: Option<PathBuf>,
     /// Only these scenarios (comma-separated): baseline, status, inspect, start,
     /// chain, stop, restart, logs-tail, logs-grep, sink, watch, daemon, health,
-    /// scale, scale-daemon, mcp, dashboard.
+    /// scale, scale-daemon, mcp, dashboard, agent.
     #[arg(long, value_name = "SCENARIO", value_delimiter = ',')]
     only: Vec<String>,
     /// Print one JSON document instead of the table.
@@ -71,6 +71,7 @@ const SCENARIOS: &[&str] = &[
     "scale-daemon",
     "mcp",
     "dashboard",
+    "agent",
 ];
 
 #[path = "bench/scale.rs"]
@@ -81,6 +82,9 @@ mod mcp;
 
 #[path = "bench/dashboard.rs"]
 mod dashboard;
+
+#[path = "bench/agent.rs"]
+mod agent;
 
 /// Problem sizes; `--smoke` shrinks them.
 #[derive(Clone, Copy)]
@@ -640,6 +644,7 @@ fn main() {
             "scale-daemon" => scale::scale_daemon(&ctx),
             "mcp" => mcp::mcp(&ctx),
             "dashboard" => dashboard::dashboard(&ctx),
+            "agent" => agent::agent(&ctx),
             _ => unreachable!(),
         };
         if !ctx.args.json {

@@ -34,7 +34,7 @@ pub enum Command {
     /// Stop tasks (C-c, then SIGTERM, then SIGKILL); no names = all, ending the session.
     Stop(TaskNames),
     /// Stop then start tasks again (no names = every running task plus the auto_start ones).
-    Restart(TaskNames),
+    Restart(RestartArgs),
     /// SIGKILL a task's process group and destroy its window.
     Kill(OneTask),
     /// Session state and one row per task.
@@ -216,6 +216,37 @@ pub struct StartArgs {
     /// the same for every start.
     #[arg(long)]
     pub daemon: bool,
+    /// Return once the tasks it started are healthy (as `taskmux wait`; exit 1
+    /// with the reason when one cannot become healthy).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long.
+    #[arg(
+        long,
+        short = 't',
+        default_value = "60s",
+        value_name = "DURATION",
+        requires = "wait"
+    )]
+    pub timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Task names (none = every running task plus the auto_start ones).
+    pub tasks: Vec<String>,
+    /// Return once the tasks it started are healthy (as `taskmux wait`).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long.
+    #[arg(
+        long,
+        short = 't',
+        default_value = "60s",
+        value_name = "DURATION",
+        requires = "wait"
+    )]
+    pub timeout: String,
 }
 
 #[derive(Debug, Args)]

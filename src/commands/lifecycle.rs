@@ -6,8 +6,10 @@ use crate::error::Result;
 use crate::output::{emit, paint, warn, Style};
 use crate::supervisor::session::messages::*;
 use std::fmt::Write;
+use std::time::Duration;
 
-pub fn start(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
+/// `start`; with `wait`, returns once what it started is healthy (as `wait`).
+pub fn start(cfg: &Config, names: Vec<String>, wait: Option<Duration>, json: bool) -> Result<i32> {
     cfg.check_names(&names)?;
     let report = crate::spinner::while_running("starting", || ask(cfg, StartTasks { names }))?;
     // A task that was asked for and did not start (failed, or skipped for its
@@ -16,8 +18,46 @@ pub fn start(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
     if !json {
         report.warnings.iter().for_each(|w| warn(w));
     }
-    emit(json, ok, &report, || start_text(&report));
-    Ok(if ok { 0 } else { 1 })
+    let started: Vec<String> = report
+        .started
+        .iter()
+        .map(|l| l.task.clone())
+        .chain(report.already_running.iter().cloned())
+        .collect();
+    then_wait(cfg, &report, ok, started, wait, json, || {
+        start_text(&report)
+    })
+}
+
+/// Print `report` (and with `wait`, wait for `tasks` first and add its report
+/// as `wait`); the exit code.
+fn then_wait<T: serde::Serialize>(
+    cfg: &Config,
+    report: &T,
+    ok: bool,
+    tasks: Vec<String>,
+    wait: Option<Duration>,
+    json: bool,
+    text: impl FnOnce() -> String,
+) -> Result<i32> {
+    let Some(timeout) = wait.filter(|_| ok) else {
+        emit(json, ok, report, text);
+        return Ok(if ok { 0 } else { 1 });
+    };
+    if !json {
+        emit(false, ok, report, text);
+    }
+    let waited = super::wait::run(cfg, tasks, timeout)?;
+    let healthy = waited.error.is_none();
+    if json {
+        let mut doc = serde_json::to_value(report).unwrap_or_default();
+        doc["wait"] = serde_json::to_value(&waited).unwrap_or_default();
+        emit(true, healthy, &doc, String::new);
+    } else {
+        emit(false, healthy, &waited, || super::wait::outcome(&waited));
+        super::wait::print_failure(&waited, json);
+    }
+    Ok(if healthy { 0 } else { 1 })
 }
 
 fn start_text(r: &StartReport) -> String {
@@ -112,22 +152,33 @@ fn stop_text(r: &StopReport) -> String {
     out
 }
 
-pub fn restart(cfg: &Config, names: Vec<String>, json: bool) -> Result<i32> {
+/// `restart`; with `wait`, returns once what it started is healthy.
+pub fn restart(
+    cfg: &Config,
+    names: Vec<String>,
+    wait: Option<Duration>,
+    json: bool,
+) -> Result<i32> {
     cfg.check_names(&names)?;
     let report = crate::spinner::while_running("restarting", || ask(cfg, RestartTasks { names }))?;
     let ok = report.start.failed.is_empty() && report.stop.failed.is_empty();
     if !json {
         report.start.warnings.iter().for_each(|w| warn(w));
     }
-    emit(json, ok, &report, || {
+    let started: Vec<String> = report
+        .start
+        .started
+        .iter()
+        .map(|l| l.task.clone())
+        .collect();
+    then_wait(cfg, &report, ok, started, wait, json, || {
         let mut out = String::new();
         for s in report.stop.stopped.iter().filter(|s| s.was_running) {
             let _ = writeln!(out, "stopped {} ({})", s.task, s.stage);
         }
         out.push_str(&start_text(&report.start));
         out
-    });
-    Ok(if ok { 0 } else { 1 })
+    })
 }
 
 pub fn kill(cfg: &Config, name: String, json: bool) -> Result<i32> {

@@ -27,10 +27,20 @@ pub fn run(cli: Cli) -> Result<i32> {
             if a.daemon || cfg.daemon == Some(true) {
                 crate::daemon::background::ensure_background(&cfg)?;
             }
-            lifecycle::start(&cfg, a.tasks, json)
+            let wait = a
+                .wait
+                .then(|| wait::parse_timeout(&a.timeout))
+                .transpose()?;
+            lifecycle::start(&cfg, a.tasks, wait, json)
         }
         Command::Stop(a) => lifecycle::stop(&load(&cli.config, &cli.session)?, a.tasks, json),
-        Command::Restart(a) => lifecycle::restart(&load(&cli.config, &cli.session)?, a.tasks, json),
+        Command::Restart(a) => {
+            let wait = a
+                .wait
+                .then(|| wait::parse_timeout(&a.timeout))
+                .transpose()?;
+            lifecycle::restart(&load(&cli.config, &cli.session)?, a.tasks, wait, json)
+        }
         Command::Kill(a) => lifecycle::kill(&load(&cli.config, &cli.session)?, a.task, json),
         Command::Status => match load(&cli.config, &cli.session) {
             Ok(cfg) => query::status(&cfg, json),

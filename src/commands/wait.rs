@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::output::{emit, paint, Style};
 use crate::probe::fmt_duration;
-use crate::supervisor::wait::{wait_healthy, waited_for, Verdict};
+use crate::supervisor::wait::{wait_healthy, waited_for, Verdict, WaitReport};
 use crate::supervisor::{SessionSupervisor, TaskContext};
 use actix::prelude::*;
 use std::collections::BTreeMap;
@@ -24,9 +24,16 @@ pub fn parse_timeout(timeout: &str) -> Result<Duration> {
 pub fn wait(cfg: &Config, names: Vec<String>, timeout: &str, json: bool) -> Result<i32> {
     cfg.check_names(&names)?;
     let timeout = parse_timeout(timeout)?;
-    let names = waited_for(cfg, names);
+    let report = run(cfg, waited_for(cfg, names), timeout)?;
+    let ok = report.error.is_none();
+    emit(json, ok, &report, || outcome(&report));
+    print_failure(&report, json);
+    Ok(if ok { 0 } else { 1 })
+}
+
+/// Wait for `names` in a brief actor system, with progress on stderr.
+pub fn run(cfg: &Config, names: Vec<String>, timeout: Duration) -> Result<WaitReport> {
     let cfg2 = cfg.clone();
-    let wanted = names.clone();
     let system = System::new();
     let tty = std::io::stderr().is_terminal();
     let report = system.block_on(async move {
@@ -44,33 +51,35 @@ pub fn wait(cfg: &Config, names: Vec<String>, timeout: &str, json: bool) -> Resu
                 changes(names, now, last);
             }
         };
-        wait_healthy(&sup, &cfg2, wanted, timeout, &mut progress).await
+        wait_healthy(&sup, &cfg2, names, timeout, &mut progress).await
     })?;
     if tty {
         eprint!("\r\x1b[2K");
         let _ = std::io::stderr().flush();
     }
-    let ok = report.error.is_none();
-    emit(json, ok, &report, || {
-        if ok {
-            format!(
-                "{} {} task(s) healthy after {}: {}",
-                paint(Style::Green, "ok:"),
-                report.tasks.len(),
-                fmt_duration(Duration::from_millis(report.elapsed_ms)),
-                names.join(", ")
-            )
-        } else {
-            String::new()
-        }
-    });
-    if let Some(failure) = &report.error {
-        if !json {
-            eprintln!("{} {}", paint(Style::Red, "error:"), failure.message);
-        }
-        return Ok(1);
+    Ok(report)
+}
+
+/// The text of a wait that succeeded (empty when it failed: see print_failure).
+pub fn outcome(report: &WaitReport) -> String {
+    if report.error.is_some() {
+        return String::new();
     }
-    Ok(0)
+    let names: Vec<&str> = report.tasks.iter().map(|t| t.task.as_str()).collect();
+    format!(
+        "{} {} task(s) healthy after {}: {}",
+        paint(Style::Green, "ok:"),
+        report.tasks.len(),
+        fmt_duration(Duration::from_millis(report.elapsed_ms)),
+        names.join(", ")
+    )
+}
+
+/// Say why a wait failed, on stderr (the JSON document carries it otherwise).
+pub fn print_failure(report: &WaitReport, json: bool) {
+    if let (Some(failure), false) = (&report.error, json) {
+        eprintln!("{} {}", paint(Style::Red, "error:"), failure.message);
+    }
 }
 
 /// A terminal: one spinner line naming what is still waited for.
