@@ -52,6 +52,9 @@ pub enum Command {
     /// Show task logs: interleaved, tail, grep, since/until, follow; `--after
     /// CURSOR` for only what is new.
     Logs(crate::logs::LogsArgs),
+    /// Why a task is not up (or restarted): cause, exits, probes, port, first
+    /// error, last lines and the fix, in one answer (exit 1 unless healthy).
+    Why(OneTask),
     /// Print a log cursor for now (no lines): `c=$(taskmux mark)`, edit, then
     /// `taskmux logs --after "$c"` shows only what the tasks printed since.
     Mark(TaskNames),

@@ -34,3 +34,104 @@ fn start_and_restart_wait_until_healthy_or_say_why() {
     // Without --wait, --timeout is refused (it would mean nothing).
     sb.run(&["restart", "web", "--timeout", "5s"]).code(2);
 }
+
+#[test]
+fn why_names_the_cause_and_the_fix() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    let held = free_port();
+    sb.config(&format!(
+        r#"name = "why"
+
+[tasks.web]
+command = "python3 -m http.server {port} --bind 127.0.0.1"
+port = {port}
+health_url = "http://127.0.0.1:{port}/"
+
+[tasks.crash]
+command = "echo starting; echo 'Error: cannot open config.yml' >&2; exit 4"
+
+[tasks.needs]
+command = "sleep 600"
+depends_on = ["crash"]
+
+[tasks.clash]
+command = "python3 -c 'import socket,sys; s=socket.socket(); s.bind((\"127.0.0.1\", {held})); print(\"bound\")'"
+port = {held}
+auto_start = false
+
+[tasks.manual]
+command = "sleep 600"
+auto_start = false
+"#
+    ));
+    sb.run(&["start"]);
+    sb.run(&["wait", "web", "--timeout", "20s"]).ok();
+    let web = sb.json(&["why", "web"]);
+    assert_eq!(
+        (web["cause"].as_str(), web["healthy"].as_bool()),
+        (Some("healthy"), Some(true)),
+        "{web}"
+    );
+    sb.run(&["why", "web"]).ok();
+
+    let crash = sb.run(&["--json", "why", "crash"]).code(1).json();
+    assert_eq!(crash["cause"], "exited", "{crash}");
+    assert_eq!(crash["last_exits"][0]["code"], 4, "{crash}");
+    assert_eq!(
+        crash["first_error"]["line"], "Error: cannot open config.yml",
+        "{crash}"
+    );
+    assert!(crash["last_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["line"] == "starting"));
+    assert!(
+        crash["fix"]
+            .as_str()
+            .unwrap()
+            .contains("taskmux restart crash"),
+        "{crash}"
+    );
+
+    let needs = sb.run(&["--json", "why", "needs"]).code(1).json();
+    assert_eq!(needs["cause"], "dependency_failed", "{needs}");
+    assert_eq!(needs["fix"], "taskmux why crash");
+
+    let manual = sb.run(&["--json", "why", "manual"]).code(1).json();
+    assert_eq!(manual["cause"], "not_started");
+    assert_eq!(manual["fix"], "taskmux start manual --wait");
+    sb.run(&["start", "manual"]).ok();
+    sb.run(&["stop", "manual"]).ok();
+    let stopped = sb.run(&["--json", "why", "manual"]).code(1).json();
+    assert_eq!(stopped["cause"], "stopped_by_hand", "{stopped}");
+
+    // Someone else took the port after the task ended: why names the holder.
+    // (A start frees the port first, so the holder comes after it.)
+    sb.run(&["start", "clash"]);
+    sb.wait_for("clash to end", std::time::Duration::from_secs(10), || {
+        let v = sb.run(&["--json", "why", "clash"]).json();
+        (v["cause"] == "exited").then_some(v)
+    });
+    let _holder = std::net::TcpListener::bind(("127.0.0.1", held)).unwrap();
+    let clash = sb.run(&["--json", "why", "clash"]).code(1).json();
+    assert_eq!(
+        clash["port_holders"][0]["pid"],
+        std::process::id(),
+        "{clash}"
+    );
+    assert!(
+        clash["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("kill {}", std::process::id())),
+        "{clash}"
+    );
+    let human = sb.run(&["why", "clash"]).code(1).stdout;
+    assert!(
+        human.contains("held by pid") && human.contains("fix: kill"),
+        "{human}"
+    );
+    sb.run(&["why", "nope"]).code(2);
+}

@@ -502,7 +502,7 @@ fn api_schema_matches_the_docs() {
             "the doc lists '{name}', the API does not"
         );
     }
-    assert_eq!(commands.len(), 16, "{commands:?}");
+    assert_eq!(commands.len(), 17, "{commands:?}");
 }
 
 #[test]

@@ -94,6 +94,13 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
             })
             .await;
         }
+        Request::Why(p) => {
+            let name = one(&state, p)?;
+            let cfg = state.config();
+            return Ok(to_value(
+                crate::supervisor::why::why(sup, &cfg, &name).await?,
+            ));
+        }
         Request::Mark(p) => {
             let mut tasks = selected(&state, &p.selection)?;
             if tasks.is_empty() {

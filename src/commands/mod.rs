@@ -13,6 +13,7 @@ pub mod query;
 pub mod runtime;
 pub mod supervise;
 pub mod wait;
+pub mod why;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Config};
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Add(a) => edit::add(cli.config.as_deref(), a, json),
         Command::Remove(a) => edit::remove(cli.config.as_deref(), &cli.session, a.task, json),
         Command::Logs(a) => crate::logs::run_logs(&load(&cli.config, &cli.session)?, &a, json),
+        Command::Why(a) => why::why(&load(&cli.config, &cli.session)?, a.task, json),
         Command::Mark(a) => query::mark(&load(&cli.config, &cli.session)?, a.tasks, json),
         Command::LogSink(a) => crate::logs::run_sink(&a).map(|_| 0),
         Command::LogMark(a) => crate::logs::run_mark(&a).map(|_| 0),

@@ -17,6 +17,7 @@ use crate::supervisor::session::messages::StopReport;
 use crate::supervisor::session::messages::{HealthReport, KillReport, RestartReport, StartReport};
 use crate::supervisor::status::{InspectReport, StatusReport};
 use crate::supervisor::wait::WaitReport;
+use crate::supervisor::why::WhyReport;
 
 /// Declares the commands: the `Request` enum (serde: `{"command": NAME, "params": {...}}`),
 /// their names, and the JSON Schema of each command's result.
@@ -109,6 +110,11 @@ commands! {
     /// it to read errors after a crash or a failed request, and `after` to read
     /// only what is new since your edit.
     Logs(LogsParams) -> LogsResult = "logs", Read,
+    /// Why a task is not up (or why it restarted), in one answer: its state and
+    /// since when, the cause, the last exits and probe results, whoever holds its
+    /// port, the first error-looking line and the last lines of its run, and the
+    /// one command most likely to fix it. Use it first when something is down.
+    Why(TaskParam) -> WhyReport = "why", Read,
     /// A log cursor for now, printing nothing: take one before an edit, then
     /// read only what the tasks printed since with `logs` `after`.
     Mark(MarkParams) -> MarkResult = "mark", Read,
