@@ -100,17 +100,20 @@ pub fn block(cfg: Option<&Config>) -> String {
          - `taskmux status --json`: state, pid, port and reason of every task\n\
          - `taskmux health`: probe every task now\n\
          - `taskmux logs TASK -n 50`: last lines of a task's log\n\
+         - `c=$(taskmux mark)` before an edit, then `taskmux logs --after \"$c\"`: only what\n\
+         \x20 the tasks printed since (no re-reading whole logs)\n\
+         - `taskmux why TASK`: why it is down, its first error and the command that fixes it\n\
          - `taskmux logs -g PATTERN`: search all logs; `taskmux logs --since 5m`: recent lines\n\
-         - `taskmux restart TASK`: restart after changing code or config\n\
+         - `taskmux restart TASK --wait`: restart after changing code or config, return once healthy\n\
          - `taskmux inspect TASK`: one task's full state as JSON\n\
          - `taskmux add NAME \"COMMAND\"` / `taskmux remove NAME`: edit the task list\n\
          - `taskmux check`: validate taskmux.toml without starting anything\n\
          \n\
          With the taskmux MCP server (`taskmux mcp`; register it with `taskmux mcp install`)\n\
-         prefer its tools over the CLI: `status`, `start`, `wait`, `logs`, `inspect`, `health`,\n\
-         `restart`, `stop`, `kill`, `events`, `check`, `add_task`, `remove_task` answer with\n\
-         structured JSON, and subscribing to `taskmux://status` tells you when a task crashes\n\
-         instead of you polling for it.\n",
+         prefer its tools over the CLI: `status`, `start`, `wait`, `logs` (with `after`), `mark`,\n\
+         `why`, `inspect`, `health`, `restart`, `stop`, `kill`, `events`, `check`, `add_task`,\n\
+         `remove_task` answer with structured JSON, and subscribing to `taskmux://status`\n\
+         tells you when a task crashes instead of you polling for it.\n",
     );
     if let Some(cfg) = cfg {
         s.push('\n');
