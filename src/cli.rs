@@ -161,6 +161,14 @@ pub struct WaitArgs {
     /// Give up after this long (seconds, or like 500ms, 2m).
     #[arg(long, short = 't', default_value = "60s", value_name = "DURATION")]
     pub timeout: String,
+    /// What to wait for: ready (healthy), port (listens on its port, or any port
+    /// when it has none), log:REGEX (a line matches, in its current run or after
+    /// --after), exit (it ends; says how).
+    #[arg(long = "for", value_name = "CONDITION", default_value = "ready")]
+    pub condition: String,
+    /// With --for log:REGEX: only lines after this log cursor (taskmux mark).
+    #[arg(long, value_name = "CURSOR")]
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Args)]

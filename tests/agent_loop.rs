@@ -135,3 +135,78 @@ auto_start = false
     );
     sb.run(&["why", "nope"]).code(2);
 }
+
+#[test]
+fn wait_for_port_log_and_exit() {
+    let sb = Sandbox::new();
+    let port = free_port();
+    sb.config(&format!(
+        r#"name = "wfor"
+
+[tasks.srv]
+command = "sleep 0.4; echo 'Local: http://127.0.0.1:{port}/'; exec python3 -m http.server {port} --bind 127.0.0.1"
+port = {port}
+
+[tasks.job]
+command = "sleep 0.3; echo done; exit 5"
+auto_start = false
+"#
+    ));
+    let mark = sb.run(&["mark"]).ok().stdout.trim().to_string();
+    sb.run(&["start", "srv"]).ok();
+    let v = sb.json(&[
+        "wait",
+        "srv",
+        "--for",
+        "log:^Local:",
+        "--after",
+        &mark,
+        "-t",
+        "10s",
+    ]);
+    assert_eq!(v["tasks"][0]["status"], "met", "{v}");
+    assert!(
+        v["tasks"][0]["matched"]
+            .as_str()
+            .unwrap()
+            .starts_with("Local: http"),
+        "{v}"
+    );
+    let v = sb.json(&["wait", "srv", "--for", "port", "-t", "10s"]);
+    assert_eq!(
+        v["tasks"][0]["matched"],
+        format!("listening on {port}"),
+        "{v}"
+    );
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    // A line that never comes: a timeout naming what it waited for.
+    let r = sb
+        .run(&[
+            "--json",
+            "wait",
+            "srv",
+            "--for",
+            "log:never-printed",
+            "-t",
+            "300ms",
+        ])
+        .code(1);
+    assert_eq!(r.json()["error"]["code"], "timeout", "{}", r.stdout);
+
+    sb.run(&["start", "job"]).ok();
+    let v = sb.json(&["wait", "job", "--for", "exit", "-t", "10s"]);
+    assert_eq!(v["tasks"][0]["matched"], "exited with code 5", "{v}");
+    // The job is gone: a log wait on it fails at once instead of timing out.
+    let t0 = std::time::Instant::now();
+    let r = sb
+        .run(&["--json", "wait", "job", "--for", "log:nothing", "-t", "20s"])
+        .code(1);
+    assert_eq!(
+        r.json()["error"]["code"],
+        "task_not_running",
+        "{}",
+        r.stdout
+    );
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+    sb.run(&["wait", "--for", "sideways"]).code(2);
+}

@@ -65,14 +65,7 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
             let names = selected(&state, &p.selection)?;
             let cfg = state.config();
             let names = crate::supervisor::wait::waited_for(&cfg, names);
-            let report = crate::supervisor::wait::wait_healthy(
-                sup,
-                &cfg,
-                names,
-                p.deadline(),
-                &mut |_, _, _, _| {},
-            )
-            .await?;
+            let report = super::waits::run(sup, &cfg, names, p).await?;
             return Ok(to_value(report));
         }
         Request::Events(p) => {

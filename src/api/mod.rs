@@ -13,6 +13,7 @@ pub mod logs_bridge;
 pub mod peer;
 pub mod server;
 pub mod sock_diag;
+pub mod waits;
 pub mod ws;
 
 use crate::config::Config;

@@ -72,7 +72,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         ),
         Command::Check => check::check(&load(&cli.config, &cli.session)?, json),
         Command::Wait(a) => {
-            wait::wait(&load(&cli.config, &cli.session)?, a.tasks, &a.timeout, json)
+            let cfg = load(&cli.config, &cli.session)?;
+            let cond = crate::supervisor::wait_for::Condition::parse(&a.condition)
+                .map_err(crate::error::Error::usage)?;
+            wait::wait(&cfg, a.tasks, &a.timeout, cond, a.after.as_deref(), json)
         }
         Command::Completions(a) => completions::completions(a.shell, json),
         Command::Daemon(a) => daemon::run(&load(&cli.config, &cli.session)?, a, json),

@@ -3,9 +3,11 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::logs::cursor::Cursor;
 use crate::output::{emit, paint, Style};
 use crate::probe::fmt_duration;
 use crate::supervisor::wait::{wait_healthy, waited_for, Verdict, WaitReport};
+use crate::supervisor::wait_for::{wait_for, Condition};
 use crate::supervisor::{SessionSupervisor, TaskContext};
 use actix::prelude::*;
 use std::collections::BTreeMap;
@@ -21,10 +23,29 @@ pub fn parse_timeout(timeout: &str) -> Result<Duration> {
     })
 }
 
-pub fn wait(cfg: &Config, names: Vec<String>, timeout: &str, json: bool) -> Result<i32> {
+pub fn wait(
+    cfg: &Config,
+    names: Vec<String>,
+    timeout: &str,
+    cond: Condition,
+    after: Option<&str>,
+    json: bool,
+) -> Result<i32> {
     cfg.check_names(&names)?;
     let timeout = parse_timeout(timeout)?;
-    let report = run(cfg, waited_for(cfg, names), timeout)?;
+    let after = after.map(|c| Cursor::decode(c, &cfg.name)).transpose()?;
+    let names = waited_for(cfg, names);
+    let report = match cond {
+        Condition::Ready => run(cfg, names, timeout)?,
+        cond => {
+            let cfg2 = cfg.clone();
+            System::new().block_on(async move {
+                let ctx = TaskContext::for_config(&cfg2);
+                let sup = SessionSupervisor::new(cfg2.clone(), ctx).start();
+                wait_for(&sup, &cfg2, names, &cond, after, timeout).await
+            })?
+        }
+    };
     let ok = report.error.is_none();
     emit(json, ok, &report, || outcome(&report));
     print_failure(&report, json);
@@ -65,9 +86,21 @@ pub fn outcome(report: &WaitReport) -> String {
     if report.error.is_some() {
         return String::new();
     }
-    let names: Vec<&str> = report.tasks.iter().map(|t| t.task.as_str()).collect();
+    let names: Vec<String> = report
+        .tasks
+        .iter()
+        .map(|t| match &t.matched {
+            Some(m) => format!("{} ({m})", t.task),
+            None => t.task.clone(),
+        })
+        .collect();
+    let what = if report.tasks.iter().all(|t| t.matched.is_none()) {
+        "healthy"
+    } else {
+        "met"
+    };
     format!(
-        "{} {} task(s) healthy after {}: {}",
+        "{} {} task(s) {what} after {}: {}",
         paint(Style::Green, "ok:"),
         report.tasks.len(),
         fmt_duration(Duration::from_millis(report.elapsed_ms)),

@@ -197,6 +197,14 @@ pub struct WaitParams {
     /// (default 60s, at most 10m).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Parsed<std::time::Duration>>,
+    /// What to wait for: `ready` (healthy, the default), `port` (its process
+    /// tree listens on its port, or on any port when it has none), `log:REGEX`
+    /// (a line of its log matches: after `after`, or in its current run), `exit`.
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Parsed<crate::supervisor::wait_for::Condition>>,
+    /// With `log:REGEX`: only lines after this log cursor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 impl WaitParams {
@@ -277,5 +285,13 @@ impl FromParam for std::time::Duration {
     fn parse(text: &str) -> Result<Self, String> {
         crate::config::units::parse_duration(text)
             .ok_or_else(|| "not a duration: use seconds (30) or e.g. 500ms, 1m30s".to_string())
+    }
+}
+
+impl FromParam for crate::supervisor::wait_for::Condition {
+    const NAME: &'static str = "WaitCondition";
+    const DESCRIPTION: &'static str = "ready, port, exit or log:REGEX";
+    fn parse(text: &str) -> Result<Self, String> {
+        crate::supervisor::wait_for::Condition::parse(text)
     }
 }

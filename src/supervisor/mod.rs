@@ -10,6 +10,7 @@ pub mod state;
 pub mod status;
 pub mod task;
 pub mod wait;
+pub mod wait_for;
 pub mod why;
 
 pub use context::TaskContext;

@@ -51,6 +51,10 @@ pub struct WaitRow {
     pub state: String,
     /// Why the task is not healthy (last probe output, exit code, skipped dependency).
     pub reason: Option<String>,
+    /// `--for log:RE`: the line that matched; `--for port`: the ports listened on;
+    /// `--for exit`: how it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 /// Why a wait failed: a stable code and the message.
@@ -185,7 +189,7 @@ pub async fn wait_healthy(
 /// Whether another taskmux process is starting or supervising the session (a
 /// one-shot command holding its lock, or a daemon/watch): then a task not started
 /// yet may still start.
-fn someone_is_starting(session: &str) -> bool {
+pub fn someone_is_starting(session: &str) -> bool {
     crate::lockfile::LockFile::held(&crate::paths::mutate_lock(session))
         || crate::lockfile::LockFile::held(&crate::paths::daemon_lock(session))
 }
@@ -283,6 +287,7 @@ fn rows_of(
                 status,
                 state: states.get(n).cloned().unwrap_or_else(|| "stopped".into()),
                 reason,
+                matched: None,
             }
         })
         .collect()
