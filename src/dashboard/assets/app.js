@@ -381,14 +381,30 @@ function appendLines(lines) {
   const frag = document.createDocumentFragment();
   for (const l of lines) frag.appendChild(logLine(l));
   box.appendChild(frag);
-  while (box.children.length > MAX_LOG_LINES) box.firstChild.remove();
+  let extra = box.children.length - MAX_LOG_LINES;
+  while (extra-- > 0) box.firstChild.remove();
   if (state.following) box.scrollTop = box.scrollHeight;
 }
+
+// Live lines are batched: one DOM update (and one scroll) per frame, however
+// fast the tasks print; a batch longer than the page keeps is cut first.
+let pendingLines = [];
+let flushing = false;
 
 function onLog(l) {
   if (state.logTask && l.task !== state.logTask) return;
   if (state.logRegex && !state.logRegex.test(l.line)) return;
-  appendLines([l]);
+  pendingLines.push(l);
+  if (pendingLines.length > MAX_LOG_LINES) pendingLines = pendingLines.slice(-MAX_LOG_LINES);
+  if (!flushing) {
+    flushing = true;
+    requestAnimationFrame(() => {
+      flushing = false;
+      const batch = pendingLines;
+      pendingLines = [];
+      appendLines(batch);
+    });
+  }
 }
 
 async function loadLogs() {
@@ -397,6 +413,7 @@ async function loadLogs() {
   if (state.logGrep) p.grep = state.logGrep;
   if (state.logSince) p.since = state.logSince;
   const r = await request("logs", p);
+  pendingLines = [];
   $("log").replaceChildren();
   appendLines(r.lines);
   $("log-state").textContent = `${r.lines.length} line(s)` + (state.following ? ", following" : ", paused (scroll to the bottom to follow)");
