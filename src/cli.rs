@@ -37,9 +37,12 @@ pub enum Command {
     Restart(RestartArgs),
     /// SIGKILL a task's process group and destroy its window.
     Kill(OneTask),
-    /// Session state and one row per task.
+    /// Session state and one row per task (`--all`: every project, as `projects`).
     #[command(visible_aliases = ["list", "ls"])]
-    Status,
+    Status(StatusArgs),
+    /// Every taskmux session on the tmux server: tasks running/total, unhealthy,
+    /// dashboard, config.
+    Projects,
     /// One task's full state as JSON.
     Inspect(OneTask),
     /// Probe every task; exit 1 when a running task is unhealthy.
@@ -89,6 +92,13 @@ pub enum Command {
     /// Serve MCP over stdio for coding agents (tools, resources, crash
     /// notifications); or `mcp install` to register it with your agents.
     Mcp(McpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Every taskmux session on the tmux server (as `taskmux projects`).
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -210,3 +210,36 @@ auto_start = false
     assert!(t0.elapsed() < std::time::Duration::from_secs(5));
     sb.run(&["wait", "--for", "sideways"]).code(2);
 }
+
+#[test]
+fn projects_lists_every_taskmux_session() {
+    let sb = Sandbox::new();
+    sb.config("name = \"proj\"\n[tasks.a]\ncommand = \"sleep 600\"\n[tasks.b]\ncommand = \"sleep 600\"\nauto_start = false\n");
+    assert!(sb
+        .run(&["projects"])
+        .ok()
+        .stdout
+        .contains("no taskmux session"));
+    sb.run(&["start"]).ok();
+    sb.run(&["--session", "proj-copy", "start", "a", "b"]).ok();
+    // A session of the user's own is not listed.
+    sb.tmux(&["new-session", "-d", "-s", "mine", "sleep 600"]);
+    let v = sb.json(&["projects"]);
+    let list = v["projects"].as_array().unwrap();
+    let names: Vec<&str> = list
+        .iter()
+        .map(|p| p["session"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["proj", "proj-copy"], "{v}");
+    assert_eq!(
+        (list[0]["running"].as_u64(), list[0]["tasks"].as_u64()),
+        (Some(1), Some(2)),
+        "{v}"
+    );
+    assert_eq!(list[1]["running"], 2);
+    assert!(list[0]["config"]
+        .as_str()
+        .unwrap()
+        .ends_with("taskmux.toml"));
+    assert_eq!(sb.json(&["status", "--all"])["projects"], v["projects"]);
+}

@@ -9,6 +9,7 @@ pub mod init;
 pub mod init_prompt;
 pub mod lifecycle;
 pub mod mcp;
+pub mod projects;
 pub mod query;
 pub mod runtime;
 pub mod supervise;
@@ -43,7 +44,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             lifecycle::restart(&load(&cli.config, &cli.session)?, a.tasks, wait, json)
         }
         Command::Kill(a) => lifecycle::kill(&load(&cli.config, &cli.session)?, a.task, json),
-        Command::Status => match load(&cli.config, &cli.session) {
+        Command::Projects | Command::Status(crate::cli::StatusArgs { all: true }) => {
+            projects::projects(json)
+        }
+        Command::Status(_) => match load(&cli.config, &cli.session) {
             Ok(cfg) => query::status(&cfg, json),
             // Mid-edit: still show what runs, with the error under it.
             Err(e) if e.code == crate::error::ErrorCode::InvalidConfig => {
