@@ -237,26 +237,23 @@ pub struct StartArgs {
     /// the same for every start.
     #[arg(long)]
     pub daemon: bool,
-    /// Return once the tasks it started are healthy (as `taskmux wait`; exit 1
-    /// with the reason when one cannot become healthy).
-    #[arg(long)]
-    pub wait: bool,
-    /// With --wait: give up after this long.
-    #[arg(
-        long,
-        short = 't',
-        default_value = "60s",
-        value_name = "DURATION",
-        requires = "wait"
-    )]
-    pub timeout: String,
+    #[command(flatten)]
+    pub then: WaitFlags,
 }
 
 #[derive(Debug, Args)]
 pub struct RestartArgs {
     /// Task names (none = every running task plus the auto_start ones).
     pub tasks: Vec<String>,
-    /// Return once the tasks it started are healthy (as `taskmux wait`).
+    #[command(flatten)]
+    pub then: WaitFlags,
+}
+
+/// `--wait [-t D]` of start and restart.
+#[derive(Debug, Args)]
+pub struct WaitFlags {
+    /// Return once the tasks it started are healthy (as `taskmux wait`; exit 1
+    /// with the reason when one cannot become healthy).
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long.
@@ -303,4 +300,21 @@ pub struct AddArgs {
     /// Replace a task of the same name.
     #[arg(long)]
     pub force: bool,
+}
+
+impl WaitFlags {
+    /// The wait asked for: None without --wait; a bad duration is a usage error.
+    pub fn deadline(&self) -> crate::error::Result<Option<std::time::Duration>> {
+        if !self.wait {
+            return Ok(None);
+        }
+        crate::config::units::parse_duration(&self.timeout)
+            .map(Some)
+            .ok_or_else(|| {
+                crate::error::Error::usage(format!(
+                    "invalid --timeout {:?}: use seconds (30) or a duration like 500ms, 1m30s",
+                    self.timeout
+                ))
+            })
+    }
 }

@@ -8,7 +8,6 @@ mod common;
 
 use common::{free_port, Sandbox};
 use std::io::{Read, Write};
-use std::process::Command;
 use std::time::Duration;
 
 fn get(port: u16, path: &str, accept: Option<&str>) -> String {
@@ -112,29 +111,11 @@ fn the_dashboard_in_a_real_browser() {
     let _daemon = daemon(&sb, port);
     sb.run(&["start"]).ok();
     sb.run(&["wait", "--timeout", "20s"]).ok();
-    let env = sb.cmd(&[]);
-    let out = Command::new("node")
-        .arg(common::node_dir().join("dashboard.mjs"))
-        .envs(
-            env.get_envs()
-                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
-        )
-        .env("TASKMUX_BIN", common::bin())
-        .env("PORT", port.to_string())
-        .env("SESSION", "dash")
-        // The browser's profile and artifacts live in the sandbox (removed with it).
-        .env("TMPDIR", sb.dir.path())
-        .current_dir(&sb.work)
-        .output()
-        .expect("node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the browser test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = common::node_report(
+        &sb,
+        "dashboard.mjs",
+        &[("PORT", port.to_string()), ("SESSION", "dash".into())],
     );
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect("report");
-    eprintln!("browser report: {report}");
     assert!(
         report["exit_shown_ms"].as_f64().unwrap() <= 1000.0,
         "{report}"

@@ -6,7 +6,6 @@
 mod common;
 
 use common::{free_port, Sandbox};
-use std::process::Command;
 
 #[test]
 fn the_typescript_sdk_client_gets_tools_errors_and_a_crash_notice() {
@@ -26,28 +25,27 @@ command = "while true; do echo tick; sleep 0.2; done"
 restart_policy = "always"
 "#
     ));
-    let env = sb.cmd(&[]);
-    let script = common::node_dir().join("mcp_client.mjs");
-    let out = Command::new("node")
-        .arg(&script)
-        .envs(
-            env.get_envs()
-                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
-        )
-        .env("TASKMUX_BIN", common::bin())
-        .current_dir(&sb.work)
-        .output()
-        .expect("node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the node client failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect("report");
+    let report = common::node_report(&sb, "mcp_client.mjs", &[]);
     assert!(report["tools"].as_u64().unwrap() >= 13, "{report}");
     assert!(
         report["exit_notice_ms"].as_f64().unwrap() < 1000.0,
+        "{report}"
+    );
+
+    // The daemon that start brought up serves the same over Streamable HTTP.
+    sb.run(&["start"]).ok();
+    sb.run(&["wait", "worker"]).ok();
+    let state = sb.state_dir.to_string_lossy().into_owned();
+    let report = common::node_report(
+        &sb,
+        "mcp_http_client.mjs",
+        &[
+            ("SESSION", "nodestack".into()),
+            ("TASKMUX_STATE_DIR", state),
+        ],
+    );
+    assert!(
+        report["http_exit_notice_ms"].as_f64().unwrap() < 1000.0,
         "{report}"
     );
 }

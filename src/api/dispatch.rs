@@ -24,6 +24,20 @@ fn selected(state: &ApiState, sel: &TaskSelection) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// The tasks selected, or every task of the config when none is.
+fn selected_or_all(state: &ApiState, sel: &TaskSelection) -> Result<Vec<String>> {
+    let names = selected(state, sel)?;
+    if !names.is_empty() {
+        return Ok(names);
+    }
+    Ok(state
+        .config()
+        .task_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect())
+}
+
 fn one(state: &ApiState, p: &TaskParam) -> Result<String> {
     check_tasks(state, std::slice::from_ref(&p.task))?;
     Ok(p.task.clone())
@@ -95,15 +109,7 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
             ));
         }
         Request::Mark(p) => {
-            let mut tasks = selected(&state, &p.selection)?;
-            if tasks.is_empty() {
-                tasks = state
-                    .config()
-                    .task_names()
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-            }
+            let tasks = selected_or_all(&state, &p.selection)?;
             let session = state.session.clone();
             return off_thread(move || {
                 let cursor = crate::logs::cursor::now(&session, &tasks)?.encode();
@@ -156,14 +162,6 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
 
 /// `logs {task?, tasks?, lines?, grep?, since?}`.
 fn logs(state: &ApiState, p: &LogsParams) -> Result<Value> {
-    let mut tasks = selected(state, &p.selection)?;
-    if tasks.is_empty() {
-        tasks = state
-            .config()
-            .task_names()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-    }
+    let tasks = selected_or_all(state, &p.selection)?;
     Ok(to_value(logs_bridge::query(&state.session, tasks, p)?))
 }

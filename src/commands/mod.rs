@@ -29,18 +29,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             if a.daemon || cfg.daemon == Some(true) {
                 crate::daemon::background::ensure_background(&cfg)?;
             }
-            let wait = a
-                .wait
-                .then(|| wait::parse_timeout(&a.timeout))
-                .transpose()?;
+            let wait = a.then.deadline()?;
             lifecycle::start(&cfg, a.tasks, wait, json)
         }
         Command::Stop(a) => lifecycle::stop(&load(&cli.config, &cli.session)?, a.tasks, json),
         Command::Restart(a) => {
-            let wait = a
-                .wait
-                .then(|| wait::parse_timeout(&a.timeout))
-                .transpose()?;
+            let wait = a.then.deadline()?;
             lifecycle::restart(&load(&cli.config, &cli.session)?, a.tasks, wait, json)
         }
         Command::Kill(a) => lifecycle::kill(&load(&cli.config, &cli.session)?, a.task, json),

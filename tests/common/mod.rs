@@ -324,3 +324,33 @@ pub fn ensure_node_modules() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Run `node tests/node/SCRIPT` with the sandbox's environment plus `env`, in
+/// its work dir; assert success and parse its last stdout line as JSON.
+pub fn node_report(sb: &Sandbox, script: &str, env: &[(&str, String)]) -> Value {
+    let base = sb.cmd(&[]);
+    let mut cmd = Command::new("node");
+    cmd.arg(node_dir().join(script))
+        .envs(
+            base.get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .env("TASKMUX_BIN", bin())
+        // Browser profiles and artifacts live in the sandbox (removed with it).
+        .env("TMPDIR", sb.dir.path())
+        .current_dir(&sb.work);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "node {script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("node {script}: no JSON report ({e}):\n{stdout}"));
+    eprintln!("{script}: {report}");
+    report
+}
