@@ -243,3 +243,58 @@ fn projects_lists_every_taskmux_session() {
         .ends_with("taskmux.toml"));
     assert_eq!(sb.json(&["status", "--all"])["projects"], v["projects"]);
 }
+
+#[test]
+fn ready_log_gates_dependents_and_shows_as_a_log_probe() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"name = "rlog"
+
+[tasks.vite]
+command = "echo compiling; sleep 0.6; echo '  VITE ready in 300 ms'; echo '  Local:   http://localhost:5173/'; exec sleep 600"
+ready_log = "Local:\\s+http"
+
+[tasks.e2e]
+command = "exec sleep 600"
+depends_on = ["vite"]
+"#,
+    );
+    let t0 = std::time::Instant::now();
+    let v = sb.json(&["start"]);
+    assert_eq!(v["ok"], true, "{v}");
+    // The dependent was started only after the line: at least the 0.6 s of the build.
+    assert!(
+        t0.elapsed() >= std::time::Duration::from_millis(600),
+        "{:?}",
+        t0.elapsed()
+    );
+    let names: Vec<&str> = v["started"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["task"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["vite", "e2e"]);
+    let h = sb.json(&["health"]);
+    let vite = h["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task"] == "vite")
+        .unwrap()
+        .clone();
+    assert_eq!(vite["probe"]["method"], "log", "{vite}");
+    assert!(
+        vite["probe"]["detail"].as_str().unwrap().contains("Local:"),
+        "{vite}"
+    );
+    assert_eq!(sb.task("vite")["probe"], "log");
+    // A bad regex is a load error with its position.
+    sb.config("name = \"rlog\"\n[tasks.a]\ncommand = \"true\"\nready_log = \"(\"\n");
+    let bad = sb.run(&["check"]).code(2);
+    assert!(
+        bad.stderr.contains("ready_log: invalid regular expression") && bad.stderr.contains(":4"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -26,6 +26,7 @@ pub const TASK_KEYS: &[&str] = &[
     "health_expect_status",
     "health_expect_body",
     "health_expect_body_regex",
+    "ready_log",
     "health_interval",
     "health_timeout",
     "health_retries",

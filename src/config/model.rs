@@ -124,6 +124,9 @@ pub struct TaskConfig {
     pub port: Option<u16>,
     pub health_check: Option<String>,
     pub health_url: Option<HealthUrl>,
+    /// `ready_log`: healthy once a line of the current run matches (then the
+    /// other probe, if any, keeps checking).
+    pub ready_log: Option<String>,
     pub health_interval: Duration,
     pub health_timeout: Duration,
     /// True when the config wrote `health_timeout` (else it is the default).
@@ -171,6 +174,8 @@ impl Config {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ProbeKind {
+    /// `ready_log`: a line of the current run matches (then the probe below).
+    Log,
     /// `health_url`: an HTTP GET (wins over the others).
     Http,
     /// `health_check`: a shell command.
@@ -184,7 +189,9 @@ pub enum ProbeKind {
 impl TaskConfig {
     /// How this task is probed (`health_url`, else `health_check`, else `port`).
     pub fn probe_kind(&self) -> ProbeKind {
-        if self.health_url.is_some() {
+        if self.ready_log.is_some() {
+            ProbeKind::Log
+        } else if self.health_url.is_some() {
             ProbeKind::Http
         } else if self.health_check.is_some() {
             ProbeKind::Shell
@@ -211,6 +218,7 @@ impl TaskConfig {
             port: None,
             health_check: None,
             health_url: None,
+            ready_log: None,
             health_interval: DEFAULT_HEALTH_INTERVAL,
             health_timeout: DEFAULT_HEALTH_TIMEOUT,
             health_timeout_written: false,

@@ -182,6 +182,16 @@ impl Ctx<'_> {
                     expect_regex = Some(r);
                     expect_span = expect_span.or(kf.span.clone());
                 }
+                "ready_log" => {
+                    let r = self.nonempty(&kf)?;
+                    if let Err(e) = regex::Regex::new(&r) {
+                        return Err(self.err(
+                            kf.span.clone(),
+                            format!("{}: invalid regular expression: {e}", kf.name),
+                        ));
+                    }
+                    t.ready_log = Some(r);
+                }
                 "health_interval" => t.health_interval = self.duration(&kf, true)?,
                 "health_timeout" => {
                     t.health_timeout = self.duration(&kf, true)?;

@@ -2,6 +2,7 @@
 //! All async, none blocks the thread, every one honours its timeout.
 
 mod http;
+mod log;
 
 use http::{check_http, http_get, io_detail};
 use std::net::SocketAddr;
@@ -38,6 +39,14 @@ pub enum ProbeSpec {
     Alive {
         alive: bool,
     },
+    /// `ready_log`: ready once a line of the current run (after its start
+    /// marker) matches; then `then`, the task's other probe, decides.
+    Log {
+        logs_dir: PathBuf,
+        task: String,
+        regex: regex::Regex,
+        then: Box<ProbeSpec>,
+    },
 }
 
 impl ProbeSpec {
@@ -47,6 +56,7 @@ impl ProbeSpec {
             ProbeSpec::Shell { .. } => "shell",
             ProbeSpec::Tcp { .. } => "tcp",
             ProbeSpec::Alive { .. } => "process",
+            ProbeSpec::Log { .. } => "log",
         }
     }
 }
@@ -54,6 +64,22 @@ impl ProbeSpec {
 /// The probe for `task`: `health_url` > `health_check` > TCP when `port` is set >
 /// process alive. The shell probe gets the task's env plus `PORT` when set.
 pub fn spec_for(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> ProbeSpec {
+    let base = base_spec(task, shell, session, alive);
+    match (&task.ready_log, task.probe_kind()) {
+        (Some(re), ProbeKind::Log) => ProbeSpec::Log {
+            logs_dir: crate::paths::logs_dir(session),
+            task: task.name.clone(),
+            // The loader checked it compiles; a bad one simply never matches.
+            regex: regex::Regex::new(re)
+                .unwrap_or_else(|_| regex::Regex::new("[^\\s\\S]").unwrap()),
+            then: Box::new(base),
+        },
+        _ => base,
+    }
+}
+
+/// The probe without `ready_log`.
+fn base_spec(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> ProbeSpec {
     match (
         task.probe_kind(),
         &task.health_url,
@@ -68,6 +94,14 @@ pub fn spec_for(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> P
             env: crate::supervisor::context::task_vars(session, task),
         },
         (ProbeKind::Tcp, _, _, Some(port)) => ProbeSpec::Tcp { port },
+        (ProbeKind::Log, Some(h), _, _) => http_spec(h),
+        (ProbeKind::Log, None, Some(cmd), _) => ProbeSpec::Shell {
+            command: cmd.clone(),
+            shell: shell.to_string(),
+            cwd: task.cwd.clone(),
+            env: crate::supervisor::context::task_vars(session, task),
+        },
+        (ProbeKind::Log, None, None, Some(port)) => ProbeSpec::Tcp { port },
         _ => ProbeSpec::Alive { alive },
     }
 }
@@ -143,9 +177,42 @@ pub fn fmt_duration(d: Duration) -> String {
 
 /// Run one probe, within `timeout`.
 pub async fn probe(spec: &ProbeSpec, timeout: Duration) -> ProbeResult {
+    if let ProbeSpec::Log {
+        logs_dir,
+        task,
+        regex,
+        then,
+    } = spec
+    {
+        let started = Instant::now();
+        let (dir, t, re) = (logs_dir.clone(), task.clone(), regex.clone());
+        let seen = tokio::task::spawn_blocking(move || log::ready_line(&dir, &t, &re))
+            .await
+            .ok()
+            .flatten();
+        return match seen {
+            // Ready: from now on the other probe decides.
+            Some(_) if !matches!(**then, ProbeSpec::Alive { .. }) => {
+                Box::pin(probe(then, timeout)).await
+            }
+            Some(line) => ProbeResult {
+                healthy: true,
+                method: "log".into(),
+                detail: format!("ready: {line}"),
+                elapsed: started.elapsed(),
+            },
+            None => ProbeResult {
+                healthy: false,
+                method: "log".into(),
+                detail: format!("no line of this run matches /{regex}/ yet"),
+                elapsed: started.elapsed(),
+            },
+        };
+    }
     let started = Instant::now();
     let method = spec.method();
     let (healthy, detail) = match spec {
+        ProbeSpec::Log { .. } => (false, "internal error: log probe".to_string()),
         ProbeSpec::Alive { alive } => (
             *alive,
             if *alive {

@@ -355,6 +355,7 @@ fn judge(
 fn probe_name(row: &StatusRow) -> &'static str {
     use crate::config::model::ProbeKind::*;
     match row.probe {
+        Log => "ready_log",
         Http => "http",
         Shell => "health_check",
         Tcp => "tcp",
