@@ -10,7 +10,7 @@ fn start_and_restart_wait_until_healthy_or_say_why() {
     let sb = Sandbox::new();
     let port = free_port();
     sb.config(&format!(
-        "name = \"loop\"\n\n[tasks.web]\ncommand = \"sleep 0.3; exec python3 -m http.server {port} --bind 127.0.0.1\"\nport = {port}\nhealth_url = \"http://127.0.0.1:{port}/\"\n\n[tasks.bad]\ncommand = \"echo boom >&2; exit 3\"\nauto_start = false\n"
+        "name = \"loop\"\n\n[tasks.web]\ncommand = \"sleep 0.3; exec python3 -m http.server {port} --bind 127.0.0.1\"\nport = {port}\nhealth_url = \"http://127.0.0.1:{port}/\"\n\n[tasks.bad]\ncommand = \"echo Error: boom >&2; exit 3\"\nauto_start = false\n"
     ));
     let v = sb.json(&["start", "--wait", "--timeout", "20s"]);
     assert_eq!(v["ok"], true, "{v}");
@@ -26,6 +26,18 @@ fn start_and_restart_wait_until_healthy_or_say_why() {
         r.stderr.contains("will not become healthy") && r.stderr.contains("exited (code 3)"),
         "{}",
         r.stderr
+    );
+    // The JSON says why in a fixed vocabulary, with the run's first error.
+    let v = sb
+        .run(&["--json", "wait", "bad", "-t", "5s"])
+        .code(1)
+        .json();
+    let row = &v["tasks"][0];
+    assert_eq!(row["cause"], "exited", "{v}");
+    assert_eq!(row["first_error"]["line"], "Error: boom", "{v}");
+    assert!(
+        row["last_lines"].as_array().is_some_and(|l| !l.is_empty()),
+        "{v}"
     );
 
     let v = sb.json(&["restart", "web", "--wait"]);
@@ -192,6 +204,7 @@ auto_start = false
         ])
         .code(1);
     assert_eq!(r.json()["error"]["code"], "timeout", "{}", r.stdout);
+    assert_eq!(r.json()["tasks"][0]["cause"], "timeout", "{}", r.stdout);
 
     sb.run(&["start", "job"]).ok();
     let v = sb.json(&["wait", "job", "--for", "exit", "-t", "10s"]);

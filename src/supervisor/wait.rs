@@ -55,6 +55,70 @@ pub struct WaitRow {
     /// `--for exit`: how it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched: Option<String>,
+    /// Not met: why, in a fixed vocabulary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<WaitCause>,
+    /// Not met: the first error-looking line of its current (or last) run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<super::why::Line>,
+    /// Not met: the last lines of that run (at most 15).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub last_lines: Vec<super::why::Line>,
+}
+
+/// Why a waited-for task did not get there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitCause {
+    /// It ended (code or signal in `reason`).
+    Exited,
+    /// It runs, but its probe fails (the probe's message in `reason`).
+    ProbeFailed,
+    /// It was skipped: a dependency never became healthy.
+    DependencyFailed,
+    /// Nobody started it.
+    NotStarted,
+    /// It was stopped by hand.
+    StoppedByHand,
+    /// The supervisor gave up restarting it.
+    GaveUp,
+    /// The deadline passed while it was still getting there.
+    Timeout,
+}
+
+impl WaitCause {
+    /// The cause for a task in `detail` that did not meet the wait.
+    pub fn of(detail: &TaskState) -> WaitCause {
+        match detail {
+            TaskState::Exited { .. } | TaskState::Backoff { .. } => WaitCause::Exited,
+            TaskState::Failed { .. } => WaitCause::GaveUp,
+            TaskState::Skipped { .. } => WaitCause::DependencyFailed,
+            TaskState::Stopped | TaskState::Stopping => WaitCause::StoppedByHand,
+            TaskState::NotStarted => WaitCause::NotStarted,
+            TaskState::Running {
+                health: super::state::Health::Unhealthy(_),
+            } => WaitCause::ProbeFailed,
+            _ => WaitCause::Timeout,
+        }
+    }
+}
+
+/// Give every row that was not met its cause and the lines of its run.
+pub async fn explain(session: &str, rows: &mut [WaitRow], details: &BTreeMap<String, TaskState>) {
+    for row in rows.iter_mut().filter(|r| r.status != WaitStatus::Met) {
+        row.cause = Some(
+            details
+                .get(&row.task)
+                .map_or(WaitCause::NotStarted, WaitCause::of),
+        );
+        let (s, t) = (session.to_string(), row.task.clone());
+        if let Ok(Ok((first, last))) =
+            tokio::task::spawn_blocking(move || super::why::run_lines(&s, &t)).await
+        {
+            row.first_error = first;
+            row.last_lines = last;
+        }
+    }
 }
 
 /// Why a wait failed: a stable code and the message.
@@ -104,6 +168,7 @@ pub async fn wait_healthy(
 ) -> Result<WaitReport> {
     let session = cfg.name.clone();
     let mut states: BTreeMap<String, String> = BTreeMap::new();
+    let mut details: BTreeMap<String, TaskState> = BTreeMap::new();
     let deadline = Instant::now() + timeout;
     let mut last: BTreeMap<String, Verdict> = BTreeMap::new();
     let started = Instant::now();
@@ -117,6 +182,11 @@ pub async fn wait_healthy(
         let verdicts = match tokio::time::timeout(remaining.max(ROUND), round).await {
             Ok(r) => {
                 let (status, health) = r?;
+                details = status
+                    .tasks
+                    .iter()
+                    .map(|t| (t.name.clone(), t.detail.clone()))
+                    .collect();
                 states = status
                     .tasks
                     .iter()
@@ -174,6 +244,8 @@ pub async fn wait_healthy(
             None
         };
         if let Some(failure) = failure {
+            let mut rows = rows;
+            explain(&session, &mut rows, &details).await;
             return Ok(WaitReport {
                 session,
                 elapsed_ms: started.elapsed().as_millis() as u64,
@@ -288,6 +360,9 @@ fn rows_of(
                 state: states.get(n).cloned().unwrap_or_else(|| "stopped".into()),
                 reason,
                 matched: None,
+                cause: None,
+                first_error: None,
+                last_lines: Vec::new(),
             }
         })
         .collect()

@@ -147,7 +147,7 @@ pub async fn wait_for(
                     ),
                 })
             };
-            let tasks = names
+            let mut tasks: Vec<WaitRow> = names
                 .iter()
                 .map(|n| {
                     let (status, reason, matched) = done.get(n).cloned().unwrap_or_else(|| {
@@ -161,9 +161,18 @@ pub async fn wait_for(
                         state: states.get(n).cloned().unwrap_or_else(|| "stopped".into()),
                         reason: (!reason.is_empty()).then_some(reason),
                         matched,
+                        cause: None,
+                        first_error: None,
+                        last_lines: Vec::new(),
                     }
                 })
                 .collect();
+            let details: BTreeMap<String, TaskState> = status
+                .tasks
+                .iter()
+                .map(|t| (t.name.clone(), t.detail.clone()))
+                .collect();
+            super::wait::explain(&session, &mut tasks, &details).await;
             return Ok(WaitReport {
                 session,
                 elapsed_ms: started.elapsed().as_millis() as u64,

@@ -132,6 +132,29 @@ pub async fn why(sup: &Addr<SessionSupervisor>, cfg: &Config, task: &str) -> Res
     Ok(judge(task, &row, facts, &unhealthy_deps, policy))
 }
 
+/// The first error-looking line and the last lines of `task`'s current (or
+/// last) run. Blocking file reads.
+pub fn run_lines(session: &str, task: &str) -> Result<(Option<Line>, Vec<Line>)> {
+    // The current (or last) run: the lines after its start marker.
+    let q = crate::logs::Query::new(vec![task.to_string()], 400);
+    let lines = crate::logs::query(session, &q)?;
+    let start = lines
+        .iter()
+        .rposition(|l| l.marker && l.text.contains("start run="))
+        .map_or(0, |i| i + 1);
+    let run: Vec<Line> = lines[start..]
+        .iter()
+        .filter(|l| !l.marker)
+        .map(|l| Line {
+            ts: l.ts.clone(),
+            line: crate::logs::format::strip_ansi(&l.text),
+        })
+        .collect();
+    let first_error = run.iter().find(|l| looks_like_error(&l.line)).cloned();
+    let last_lines = run[run.len().saturating_sub(LAST_LINES)..].to_vec();
+    Ok((first_error, last_lines))
+}
+
 /// What the files and /proc say.
 struct Facts {
     last_exits: Vec<Exit>,
@@ -196,23 +219,7 @@ fn gather(session: &str, task: &str, port: Option<u16>, pid: Option<u32>) -> Res
             command: l.command,
         })
         .collect();
-    // The current (or last) run: the lines after its start marker.
-    let q = crate::logs::Query::new(vec![task.to_string()], 400);
-    let lines = crate::logs::query(session, &q)?;
-    let start = lines
-        .iter()
-        .rposition(|l| l.marker && l.text.contains("start run="))
-        .map_or(0, |i| i + 1);
-    let run: Vec<Line> = lines[start..]
-        .iter()
-        .filter(|l| !l.marker)
-        .map(|l| Line {
-            ts: l.ts.clone(),
-            line: crate::logs::format::strip_ansi(&l.text),
-        })
-        .collect();
-    let first_error = run.iter().find(|l| looks_like_error(&l.line)).cloned();
-    let last_lines = run[run.len().saturating_sub(LAST_LINES)..].to_vec();
+    let (first_error, last_lines) = run_lines(session, task)?;
     Ok(Facts {
         last_exits,
         probes,
