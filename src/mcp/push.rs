@@ -144,6 +144,7 @@ pub async fn pump(backend: Arc<Backend>, hub: Arc<Hub>) {
         std::thread::spawn(move || {
             let _ = crate::client::stream_events(&rec, seq, |ev| tx.send(ev).is_ok());
         });
+        let began = std::time::Instant::now();
         let mut tick = tokio::time::interval(LOG_POLL);
         loop {
             tokio::select! {
@@ -161,6 +162,11 @@ pub async fn pump(backend: Arc<Backend>, hub: Arc<Hub>) {
             }
         }
         file_size = None;
+        if began.elapsed() < Duration::from_millis(500) {
+            // A daemon whose record says it runs but that does not answer: do
+            // not spin on it.
+            tokio::time::sleep(FILE_POLL).await;
+        }
     }
 }
 
