@@ -367,7 +367,34 @@ impl Drop for Sandbox {
             }
         }
         let _ = self.tmux(&["kill-server"]);
-        let _ = &self.dir;
+        // What is left (log sinks, a daemon still writing its log) names this
+        // sandbox in its arguments: end it, then remove the folder — again if
+        // something wrote into it meanwhile.
+        let root = self.dir.path().to_string_lossy().into_owned();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let left: Vec<u32> = std::fs::read_dir("/proc")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|pid| *pid != std::process::id())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline"))
+                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&root))
+                })
+                .filter(|pid| taskmux::process::pid_alive(*pid))
+                .collect();
+            for pid in &left {
+                unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+            }
+            let removed =
+                std::fs::remove_dir_all(self.dir.path()).is_ok() || !self.dir.path().exists();
+            if (left.is_empty() && removed) || Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
