@@ -62,6 +62,11 @@ health_url = "http://127.0.0.1:{port}/"
 
 [tasks.crash]
 command = "echo starting; echo 'Error: cannot open config.yml' >&2; exit 4"
+# Never healthy (a process that is alive for a moment would count as healthy,
+# and let its dependent start): the dependent is skipped for certain.
+health_check = "false"
+health_interval = 0.2
+health_retries = 2
 
 [tasks.needs]
 command = "sleep 600"
