@@ -373,18 +373,7 @@ impl Drop for Sandbox {
         let root = self.dir.path().to_string_lossy().into_owned();
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
-            let left: Vec<u32> = std::fs::read_dir("/proc")
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-                .filter(|pid| *pid != std::process::id())
-                .filter(|pid| {
-                    std::fs::read(format!("/proc/{pid}/cmdline"))
-                        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&root))
-                })
-                .filter(|pid| taskmux::process::pid_alive(*pid))
-                .collect();
+            let left = taskmux::process::processes_naming(&root);
             for pid in &left {
                 unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
             }

@@ -195,6 +195,16 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Run blocking work (file reads, /proc scans, flock, a synchronous client) on
+/// the blocking pool, off any actor's thread; a panic there is a failure.
+pub async fn off_thread<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::failed(format!("internal error: {e}")))?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

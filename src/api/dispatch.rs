@@ -4,7 +4,7 @@
 
 use super::logs_bridge;
 use super::ApiState;
-use crate::error::{Error, Result};
+use crate::error::{off_thread, Error, Result};
 use crate::lint::CheckReport;
 use crate::protocol::{EventsResult, LogsParams, Request, TaskParam, TaskSelection};
 use crate::supervisor::recorded::{self, EventFilter};
@@ -41,13 +41,6 @@ fn selected_or_all(state: &ApiState, sel: &TaskSelection) -> Result<Vec<String>>
 fn one(state: &ApiState, p: &TaskParam) -> Result<String> {
     check_tasks(state, std::slice::from_ref(&p.task))?;
     Ok(p.task.clone())
-}
-
-/// Blocking I/O (log and event files, lint's stats): on the blocking pool.
-async fn off_thread(f: impl FnOnce() -> Result<Value> + Send + 'static) -> Result<Value> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::failed(format!("reader failed: {e}")))?
 }
 
 fn to_value<T: serde::Serialize>(r: T) -> Value {

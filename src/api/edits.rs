@@ -4,7 +4,7 @@
 
 use super::ApiState;
 use crate::config::{self, edit::NewTask, Config};
-use crate::error::{Error, Result};
+use crate::error::{off_thread, Error, Result};
 use crate::protocol::{AddTaskParams, AddTaskResult, RemoveTaskResult, TaskParam};
 use crate::supervisor::session::messages::{KillTask, StopTasks};
 use crate::supervisor::session::resident_messages::ReloadConfig;
@@ -24,15 +24,6 @@ impl From<&AddTaskParams> for NewTask {
             auto_start: p.auto_start,
         }
     }
-}
-
-/// Run blocking file work on the blocking pool.
-async fn off_thread<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::failed(format!("config edit failed: {e}")))?
 }
 
 /// Load the edited file and hand it to the supervisor and the API.

@@ -42,6 +42,21 @@ pub enum Marker {
     Kill,
 }
 
+/// Whether a stored line's text is the `start` marker that opens a run.
+pub fn is_run_start(text: &str) -> bool {
+    text.strip_prefix(super::format::MARKER_PREFIX)
+        .is_some_and(|t| t.starts_with("start run="))
+}
+
+/// The lines of the current (or last) run: those after its start marker.
+pub fn current_run(lines: &[super::read::LogLine]) -> &[super::read::LogLine] {
+    let start = lines
+        .iter()
+        .rposition(|l| l.marker && is_run_start(&l.text))
+        .map_or(0, |i| i + 1);
+    &lines[start..]
+}
+
 impl Marker {
     /// The marker's text without the prefix, e.g. `start run=2 pid=1234`.
     pub fn text(&self) -> String {

@@ -6,7 +6,7 @@
 
 use crate::api::{dispatch, ApiState};
 use crate::config::{self, Config};
-use crate::error::{Error, Result};
+use crate::error::{off_thread, Error, Result};
 use crate::protocol::{Access, Request};
 use crate::supervisor::{SessionSupervisor, TaskContext};
 use actix::Actor;
@@ -39,16 +39,6 @@ pub struct Backend {
     /// Notified when this server started the session's daemon (the pump then
     /// switches to its event stream at once).
     pub daemon_started: tokio::sync::Notify,
-}
-
-/// Blocking work (stat, file reads, flock, the synchronous WebSocket client) on
-/// the blocking pool.
-pub async fn off_thread<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::failed(format!("internal error: {e}")))?
 }
 
 impl Backend {

@@ -5,8 +5,9 @@
 //! Events carry their `seq`: none is delivered twice, none lost across a daemon
 //! restart (the file fills the gap).
 
-use super::backend::{off_thread, Backend};
+use super::backend::Backend;
 use crate::daemon::record::DaemonRecord;
+use crate::error::off_thread;
 use crate::supervisor::events::{Event, EventKind};
 use crate::supervisor::recorded::{self, EventFilter};
 use std::collections::{BTreeMap, HashMap};

@@ -21,7 +21,7 @@ pub fn ready_line(dir: &Path, task: &str, re: &Regex) -> Option<String> {
         let raw = String::from_utf8_lossy(&buf);
         let (_, text) = split_line(&raw);
         if is_marker(text) {
-            if text.contains("start run=") {
+            if crate::logs::marker::is_run_start(text) {
                 break;
             }
             continue;

@@ -52,3 +52,17 @@ pub fn signal_pid(pid: u32, sig: Signal) -> bool {
     }
     kill(Pid::from_raw(pid as i32), sig).is_ok()
 }
+
+/// Live processes (not this one) whose command line contains `text`: what a
+/// test or bench sandbox started, found by the sandbox's path in its arguments.
+pub fn processes_naming(text: &str) -> Vec<u32> {
+    super::procfs::all_pids()
+        .into_iter()
+        .filter(|pid| *pid != std::process::id())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(text))
+        })
+        .filter(|pid| pid_alive(*pid))
+        .collect()
+}

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 const ROUND: Duration = Duration::from_millis(200);
 /// How long a task nobody started is waited for before the wait fails (a
 /// `taskmux start &` beside it may not have taken the session's lock yet).
-const START_GRACE: Duration = Duration::from_millis(700);
+pub const START_GRACE: Duration = Duration::from_millis(700);
 
 /// Where one task stands.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 use super::state::TaskState;
 use super::status::{GetStatus, StatusRow};
-use super::wait::{someone_is_starting, WaitFailure, WaitReport, WaitRow, WaitStatus};
+use super::wait::{someone_is_starting, WaitFailure, WaitReport, WaitRow, WaitStatus, START_GRACE};
 use super::SessionSupervisor;
 use crate::config::Config;
 use crate::error::{Error, ErrorCode, Result};
@@ -48,8 +48,6 @@ impl Condition {
 }
 
 const ROUND: Duration = Duration::from_millis(50);
-/// How long a task nobody started is waited for (as `wait`).
-const START_GRACE: Duration = Duration::from_millis(700);
 
 enum Verdict {
     Waiting(String),
@@ -249,35 +247,28 @@ async fn log_verdict(
 ) -> Result<(Verdict, Cursor)> {
     let (s, task, re2) = (session.to_string(), row.name.clone(), re.clone());
     let from = cursor.or_else(|| after.cloned());
-    let (matched, next) =
-        tokio::task::spawn_blocking(move || -> Result<(Option<String>, Cursor)> {
-            let tasks = vec![task.clone()];
-            let (lines, next) = match from {
-                Some(c) => {
-                    let (lines, next, _, _) = cursor::read_after(&c, &tasks, usize::MAX)?;
-                    (lines, next)
-                }
-                None => {
-                    // The current run: the lines after its start marker.
-                    let q = crate::logs::Query::new(tasks.clone(), 2000);
-                    let read = crate::logs::since_cursor::read(&s, &q, None)?;
-                    let start = read
-                        .lines
-                        .iter()
-                        .rposition(|l| l.marker && l.text.contains("start run="))
-                        .map_or(0, |i| i + 1);
-                    let next = Cursor::decode(&read.cursor, &s)?;
-                    (read.lines[start..].to_vec(), next)
-                }
-            };
-            let hit = lines
-                .iter()
-                .find(|l| !l.marker && re2.is_match(&l.text))
-                .map(|l| l.text.clone());
-            Ok((hit, next))
-        })
-        .await
-        .map_err(|e| Error::failed(format!("internal error: {e}")))??;
+    let (matched, next) = crate::error::off_thread(move || -> Result<(Option<String>, Cursor)> {
+        let tasks = vec![task.clone()];
+        let (lines, next) = match from {
+            Some(c) => {
+                let (lines, next, _, _) = cursor::read_after(&c, &tasks, usize::MAX)?;
+                (lines, next)
+            }
+            None => {
+                // The current run: the lines after its start marker.
+                let q = crate::logs::Query::new(tasks.clone(), 2000);
+                let read = crate::logs::since_cursor::read(&s, &q, None)?;
+                let next = Cursor::decode(&read.cursor, &s)?;
+                (crate::logs::marker::current_run(&read.lines).to_vec(), next)
+            }
+        };
+        let hit = lines
+            .iter()
+            .find(|l| !l.marker && re2.is_match(&l.text))
+            .map(|l| l.text.clone());
+        Ok((hit, next))
+    })
+    .await?;
     let v = match matched {
         Some(line) => Verdict::Met(line),
         None if row.running

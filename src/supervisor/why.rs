@@ -122,9 +122,7 @@ pub async fn why(sup: &Addr<SessionSupervisor>, cfg: &Config, task: &str) -> Res
         .cloned()
         .collect();
     let (session, name, port, pid) = (cfg.name.clone(), task.to_string(), row.port, row.pid);
-    let facts = tokio::task::spawn_blocking(move || gather(&session, &name, port, pid))
-        .await
-        .map_err(|e| Error::failed(format!("internal error: {e}")))??;
+    let facts = crate::error::off_thread(move || gather(&session, &name, port, pid)).await?;
     let policy = cfg
         .task(task)
         .map(|t| t.restart_policy.as_str().to_string())
@@ -138,11 +136,7 @@ pub fn run_lines(session: &str, task: &str) -> Result<(Option<Line>, Vec<Line>)>
     // The current (or last) run: the lines after its start marker.
     let q = crate::logs::Query::new(vec![task.to_string()], 400);
     let lines = crate::logs::query(session, &q)?;
-    let start = lines
-        .iter()
-        .rposition(|l| l.marker && l.text.contains("start run="))
-        .map_or(0, |i| i + 1);
-    let run: Vec<Line> = lines[start..]
+    let run: Vec<Line> = crate::logs::marker::current_run(&lines)
         .iter()
         .filter(|l| !l.marker)
         .map(|l| Line {
