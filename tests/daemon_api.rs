@@ -158,6 +158,26 @@ fn every_command_and_error_code_on_one_connection() {
     );
     let r = assert_ok(&restarted);
     assert_eq!(r["start"]["started"][0]["task"], "web", "{restarted}");
+    assert!(
+        r.get("wait").is_none(),
+        "a plain restart does not wait: {r}"
+    );
+    // With `wait`, one call answers once what it started is up, with the wait's rows.
+    let restarted = call(
+        &mut ws,
+        json!({"command": "restart", "params": {"task": "web", "wait": true, "timeout": "20s"}}),
+    );
+    let w = &assert_ok(&restarted)["wait"];
+    assert_eq!(w["tasks"][0]["task"], "web", "{restarted}");
+    assert_eq!(w["tasks"][0]["status"], "met", "{restarted}");
+    assert!(w["tasks"][0]["elapsed_ms"].is_u64(), "{restarted}");
+    assert!(w["error"].is_null(), "{restarted}");
+    let started = call(
+        &mut ws,
+        json!({"command": "start", "params": {"wait": true}}),
+    );
+    let w = &assert_ok(&started)["wait"];
+    assert_eq!(w["tasks"].as_array().map(Vec::len), Some(2), "{started}");
     let logs = call(
         &mut ws,
         json!({"command": "logs", "params": {"task": "web", "lines": 50}}),
@@ -226,6 +246,10 @@ fn every_command_and_error_code_on_one_connection() {
         ),
         (
             json!({"command": "start", "params": {"task": 5}}),
+            "bad_request",
+        ),
+        (
+            json!({"command": "start", "params": {"wait": true, "timeout": "soon"}}),
             "bad_request",
         ),
         (json!({"command": "status", "params": [1]}), "bad_request"),

@@ -124,11 +124,11 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
         }
         Request::AddTask(p) => Ok(super::edits::add(state.clone(), p).await.map(to_value)),
         Request::RemoveTask(p) => Ok(super::edits::remove(state.clone(), p).await.map(to_value)),
-        Request::Start(sel) => {
-            let names = selected(&state, sel)?;
-            sup.send(StartTasks { names })
+        Request::Start(p) => {
+            let names = selected(&state, &p.selection)?;
+            Ok(super::waits::start(sup, &state, names, p)
                 .await
-                .map(|r| r.map(to_value))
+                .map(to_value))
         }
         Request::Stop(p) => {
             let names = selected(&state, &p.selection)?;
@@ -137,11 +137,11 @@ pub async fn execute(state: Arc<ApiState>, request: &Request) -> Result<Value> {
                 .await
                 .map(|r| r.map(to_value))
         }
-        Request::Restart(sel) => {
-            let names = selected(&state, sel)?;
-            sup.send(RestartTasks { names })
+        Request::Restart(p) => {
+            let names = selected(&state, &p.selection)?;
+            Ok(super::waits::restart(sup, &state, names, p)
                 .await
-                .map(|r| r.map(to_value))
+                .map(to_value))
         }
         Request::Kill(p) => {
             let name = one(&state, p)?;

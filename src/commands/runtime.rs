@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::protocol::{Request, StopParams, TaskParam, TaskSelection};
+use crate::protocol::{Request, StartParams, StopParams, TaskParam, TaskSelection};
 use crate::supervisor::session::messages::{
     CheckHealth, KillTask, RestartTasks, StartTasks, StopTasks,
 };
@@ -23,7 +23,7 @@ pub trait Remote {
 
 impl Remote for StartTasks {
     fn remote(&self) -> Option<Request> {
-        Some(Request::Start(TaskSelection::of(self.names.clone())))
+        Some(Request::Start(StartParams::of(self.names.clone())))
     }
 }
 
@@ -38,7 +38,7 @@ impl Remote for StopTasks {
 
 impl Remote for RestartTasks {
     fn remote(&self) -> Option<Request> {
-        Some(Request::Restart(TaskSelection::of(self.names.clone())))
+        Some(Request::Restart(StartParams::of(self.names.clone())))
     }
 }
 

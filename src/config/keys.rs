@@ -34,6 +34,7 @@ pub const TASK_KEYS: &[&str] = &[
     "max_restarts",
     "restart_backoff",
     "restart_policy",
+    "run",
     "depends_on",
     "hooks",
     "env",

@@ -79,6 +79,29 @@ impl RestartPolicy {
     }
 }
 
+/// What a task is: a service that keeps running, or a job that runs to completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunMode {
+    /// `run = "service"` (the default): it should keep running.
+    #[default]
+    Service,
+    /// `run = "once"`: a job. It runs to completion; its dependents start when it
+    /// exits 0 and are skipped when it fails; exit 0 is never restarted.
+    Once,
+}
+
+impl RunMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunMode::Service => "service",
+            RunMode::Once => "once",
+        }
+    }
+}
+
+/// How long `start` waits for a job with dependents to complete.
+pub const DEFAULT_JOB_DEADLINE: Duration = Duration::from_secs(600);
+
 /// Erlang/OTP-style supervision strategy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
@@ -136,6 +159,8 @@ pub struct TaskConfig {
     pub max_restarts: u32,
     pub restart_backoff: f64,
     pub restart_policy: RestartPolicy,
+    /// `run`: a service (default) or a job (`once`).
+    pub run: RunMode,
     pub depends_on: Vec<String>,
     pub hooks: Hooks,
     /// Extra environment: `env_file` entries overridden by `env` entries (PORT not included).
@@ -227,6 +252,7 @@ impl TaskConfig {
             max_restarts: DEFAULT_MAX_RESTARTS,
             restart_backoff: DEFAULT_RESTART_BACKOFF,
             restart_policy: RestartPolicy::OnFailure,
+            run: RunMode::Service,
             depends_on: Vec::new(),
             hooks: Hooks::default(),
             env: BTreeMap::new(),
@@ -236,9 +262,18 @@ impl TaskConfig {
         }
     }
 
-    /// How long `start` waits for this task to become healthy before giving up on
-    /// its dependents: `health_retries × health_interval`.
+    /// True for a job (`run = "once"`).
+    pub fn is_job(&self) -> bool {
+        self.run == RunMode::Once
+    }
+
+    /// How long `start` waits for this task to become healthy (a job: to complete)
+    /// before giving up on its dependents: `health_retries × health_interval`, for
+    /// a job 10 minutes.
     pub fn ready_deadline(&self) -> Duration {
+        if self.is_job() {
+            return DEFAULT_JOB_DEADLINE;
+        }
         self.health_interval * self.health_retries.max(1)
     }
 }

@@ -136,6 +136,7 @@ impl Ctx<'_> {
         let mut expect_span = None;
         let mut env_file_env = Vec::new();
         let mut env = BTreeMap::new();
+        let (mut run_span, mut policy_span) = (None, None);
         for kf in self.fields(table, &f.name, TASK_KEYS, &what)? {
             let key = kf.name.rsplit('.').next().unwrap_or("").to_string();
             match key.as_str() {
@@ -216,7 +217,16 @@ impl Ctx<'_> {
                         _ => return Err(self.wrong(&kf, "a number >= 1.0")),
                     }
                 }
+                "run" => {
+                    t.run = match self.string(&kf)?.as_str() {
+                        "service" => RunMode::Service,
+                        "once" => RunMode::Once,
+                        _ => return Err(self.wrong(&kf, "\"service\" or \"once\"")),
+                    };
+                    run_span = kf.span.clone();
+                }
                 "restart_policy" => {
+                    policy_span = Some(kf.span.clone());
                     let s = self.string(&kf)?;
                     t.restart_policy = match s.as_str() {
                         "no" => RestartPolicy::No,
@@ -299,6 +309,20 @@ impl Ctx<'_> {
             ));
         };
         t.command = command;
+        if t.is_job() {
+            match policy_span {
+                // A job's exit 0 is its success: restarting it for that is a contradiction.
+                Some(span) if t.restart_policy == RestartPolicy::Always => {
+                    return Err(self.err(
+                        span.or(run_span),
+                        format!("task '{name}': run = \"once\" (a job) cannot have restart_policy = \"always\" (use \"on-failure\" to retry a failed run, or \"no\")"),
+                    ));
+                }
+                Some(_) => {}
+                // A failed job is reported, not retried, unless the config asks.
+                None => t.restart_policy = RestartPolicy::No,
+            }
+        }
         if url.is_none()
             && (expect_status.is_some() || expect_body.is_some() || expect_regex.is_some())
         {

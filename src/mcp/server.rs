@@ -149,7 +149,9 @@ impl TaskmuxServer {
     async fn log_message(&self, ev: &crate::supervisor::events::Event) -> (LoggingLevel, Value) {
         let unhealthy =
             ev.event == EventKind::HealthChanged && ev.data.get("healthy") == Some(&json!(false));
+        let completed = ev.data.get("completed") == Some(&json!(true));
         let level = match ev.event {
+            EventKind::Exited if completed => LoggingLevel::Info,
             EventKind::Failed | EventKind::StartFailed => LoggingLevel::Error,
             EventKind::Exited | EventKind::ConfigError | EventKind::Skipped => {
                 LoggingLevel::Warning
@@ -222,7 +224,8 @@ impl ServerHandler for TaskmuxServer {
         };
         let result = match self.backend.execute(req).await {
             Ok(mut doc) => {
-                let failed = !doc["error"].is_null();
+                // A start or restart with `wait` fails when its wait did.
+                let failed = !doc["error"].is_null() || !doc["wait"]["error"].is_null();
                 let text = summary::summary(name, &doc);
                 if let Value::Object(m) = &mut doc {
                     m.insert("ok".into(), json!(!failed));

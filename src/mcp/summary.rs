@@ -23,8 +23,19 @@ fn list(label: &str, items: Vec<String>) -> Option<String> {
     (!items.is_empty()).then(|| format!("{label}: {}", items.join(", ")))
 }
 
-/// The text of `command`'s result `r`.
+/// The text of `command`'s result `r`; a start or restart with `wait` adds the
+/// wait's.
 pub fn summary(command: &str, r: &Value) -> String {
+    let text = summary_of(command, r);
+    match (command, r.get("wait")) {
+        ("start" | "restart", Some(w)) if !w.is_null() => {
+            format!("{text}\n{}", summary_of("wait", w))
+        }
+        _ => text,
+    }
+}
+
+fn summary_of(command: &str, r: &Value) -> String {
     let lines: Vec<String> = match command {
         "status" => {
             let mut out = vec![format!(

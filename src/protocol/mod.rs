@@ -14,7 +14,7 @@ pub use results::*;
 
 use crate::lint::CheckReport;
 use crate::supervisor::session::messages::StopReport;
-use crate::supervisor::session::messages::{HealthReport, KillReport, RestartReport, StartReport};
+use crate::supervisor::session::messages::{HealthReport, KillReport};
 use crate::supervisor::status::{InspectReport, StatusReport};
 use crate::supervisor::wait::WaitReport;
 use crate::supervisor::why::WhyReport;
@@ -92,15 +92,16 @@ commands! {
     /// alive) and report which are healthy, with each probe's outcome.
     Health(HealthParams) -> HealthReport = "health", Read,
     /// Start tasks in dependency order (none named: every auto_start task),
-    /// waiting for each dependency to be healthy first. Tasks that run already
-    /// are left alone. Returns what started, what was skipped and why.
-    Start(TaskSelection) -> StartReport = "start", Write,
+    /// waiting for each dependency to be healthy first (a job's: to exit 0).
+    /// Tasks that run already are left alone. Returns what started, what was
+    /// skipped and why; with `wait`, only once what it started is healthy.
+    Start(StartParams) -> StartResult = "start", Write,
     /// Stop tasks gracefully (Ctrl-C, then SIGTERM, then SIGKILL after the grace
     /// period); none named: every task, and the tmux session ends.
     Stop(StopParams) -> StopReport = "stop", Destructive,
     /// Stop then start tasks again (none named: every running task plus the
     /// auto_start ones). Use it after changing code a task does not reload.
-    Restart(TaskSelection) -> RestartReport = "restart", Write,
+    Restart(StartParams) -> RestartResult = "restart", Write,
     /// SIGKILL a task's whole process group at once and close its window: for a
     /// task that does not stop. Prefer stop.
     Kill(TaskParam) -> KillReport = "kill", Destructive,
@@ -153,7 +154,7 @@ mod tests {
             serde_json::to_value(&r).unwrap(),
             json!({"command": "kill", "params": {"task": "web"}})
         );
-        let r = Request::Start(TaskSelection::of(vec!["a".into(), "b".into()]));
+        let r = Request::Start(StartParams::of(vec!["a".into(), "b".into()]));
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
             json!({"command": "start", "params": {"tasks": ["a", "b"]}})

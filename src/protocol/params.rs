@@ -207,6 +207,40 @@ pub struct WaitParams {
     pub after: Option<String>,
 }
 
+/// `start` and `restart`: the tasks, and whether to wait for them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct StartParams {
+    #[serde(flatten)]
+    pub selection: TaskSelection,
+    /// Return once the tasks it started are healthy (as `wait` does: it fails
+    /// at once when one exits or fails), with the wait's answer as `wait`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<bool>,
+    /// With `wait`: give up after this long (default 60s, at most 10m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Parsed<std::time::Duration>>,
+}
+
+impl StartParams {
+    /// Start (or restart) `names`, not waiting.
+    pub fn of(names: Vec<String>) -> Self {
+        StartParams {
+            selection: TaskSelection::of(names),
+            ..Default::default()
+        }
+    }
+
+    /// The wait this start asks for, on `names` (None: it does not wait).
+    pub fn wait_for(&self, names: Vec<String>) -> Option<WaitParams> {
+        self.wait.unwrap_or(false).then(|| WaitParams {
+            selection: TaskSelection::of(names),
+            timeout: self.timeout.clone(),
+            condition: None,
+            after: None,
+        })
+    }
+}
+
 impl WaitParams {
     /// The deadline asked for, within the bounds.
     pub fn deadline(&self) -> std::time::Duration {

@@ -96,3 +96,23 @@ pub struct RemoveTaskResult {
     /// Whether the task was running and was stopped first.
     pub stopped: bool,
 }
+
+/// The answer to `start`: what it did, and with `wait` how the wait ended.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StartResult {
+    #[serde(flatten)]
+    pub report: crate::supervisor::session::messages::StartReport,
+    /// With `wait`: the wait's answer (its `error` says why it failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<crate::supervisor::wait::WaitReport>,
+}
+
+/// The answer to `restart`: what it did, and with `wait` how the wait ended.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RestartResult {
+    #[serde(flatten)]
+    pub report: crate::supervisor::session::messages::RestartReport,
+    /// With `wait`: the wait's answer (its `error` says why it failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<crate::supervisor::wait::WaitReport>,
+}

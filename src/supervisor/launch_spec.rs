@@ -182,6 +182,7 @@ pub fn build(
             (opt::HEALTH, String::new()),
             (opt::HEALTH_AT, String::new()),
             (opt::VERDICT, String::new()),
+            (opt::ENDED_AT, String::new()),
         ],
         pipe: Some(crate::logs::pipe_command(
             &ctx.exe,

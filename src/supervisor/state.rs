@@ -35,6 +35,8 @@ pub enum TaskState {
     },
     /// Waiting out the restart backoff.
     Backoff { attempt: u32, delay_ms: u64 },
+    /// A job (`run = "once"`) that ran to completion: it exited 0 after `elapsed_ms`.
+    Completed { elapsed_ms: Option<u64> },
     /// Gave up after max_restarts.
     Failed { reason: String },
     /// Not started because a dependency never became healthy.
@@ -60,6 +62,10 @@ impl TaskState {
                 (None, None) => "exited".into(),
             },
             TaskState::Backoff { .. } => "backoff".into(),
+            TaskState::Completed { elapsed_ms } => match elapsed_ms {
+                Some(ms) => format!("completed (exit 0, {:.1} s)", *ms as f64 / 1000.0),
+                None => "completed (exit 0)".into(),
+            },
             TaskState::Failed { .. } => "failed".into(),
             TaskState::Skipped { .. } => "skipped".into(),
         }
@@ -78,6 +84,25 @@ impl TaskState {
         matches!(self, TaskState::Running { .. } | TaskState::Starting)
     }
 
+    /// True when the task is where it should be for its dependents: a job that
+    /// completed (a service is judged by its probe instead).
+    pub fn is_completed(&self) -> bool {
+        matches!(self, TaskState::Completed { .. })
+    }
+
+    /// A job's exit 0 is its completion, not an exit (`run = "once"`).
+    pub fn for_job(self, pane: Option<&PaneInfo>) -> TaskState {
+        match self {
+            TaskState::Exited {
+                code: Some(0),
+                signal: None,
+            } => TaskState::Completed {
+                elapsed_ms: pane.and_then(run_length_ms),
+            },
+            other => other,
+        }
+    }
+
     /// Why the task is not running, when there is something to say.
     pub fn reason(&self) -> Option<String> {
         match self {
@@ -94,6 +119,37 @@ impl TaskState {
             )),
             _ => None,
         }
+    }
+}
+
+/// How long a pane's (ended) run lasted: from its start to the end a supervisor
+/// saw (ms), else to tmux's pane_dead_time (whole seconds).
+fn run_length_ms(pane: &PaneInfo) -> Option<u64> {
+    let started = chrono::DateTime::parse_from_rfc3339(&pane.started_at).ok()?;
+    let ended = match chrono::DateTime::parse_from_rfc3339(&pane.ended_at) {
+        Ok(t) => t.with_timezone(&chrono::Utc),
+        Err(_) => chrono::DateTime::from_timestamp(pane.dead_time?, 999_000_000)?,
+    };
+    Some(
+        ended
+            .signed_duration_since(started)
+            .num_milliseconds()
+            .max(0) as u64,
+    )
+}
+
+/// The state of a task as it is, for its config: the pane checked against /proc
+/// (see [`as_it_is`]), and a job's exit 0 shown as its completion.
+pub fn of_task(task: &crate::config::TaskConfig, snap: &SessionSnapshot) -> TaskState {
+    let pane = snap.pane(&task.name).map(|p| as_it_is(p.clone()));
+    let state = match &pane {
+        Some(p) => from_pane(p),
+        None => from_snapshot(&task.name, snap),
+    };
+    if task.is_job() {
+        state.for_job(pane.as_ref())
+    } else {
+        state
     }
 }
 

@@ -93,14 +93,6 @@ pub struct InspectReport {
     pub log_file: String,
 }
 
-/// A task's state, with its pane checked against /proc (see `state::as_it_is`).
-fn live_state(task: &str, snap: &SessionSnapshot) -> TaskState {
-    match snap.pane(task) {
-        Some(pane) => state::from_pane(&state::as_it_is(pane.clone())),
-        None => state::from_snapshot(task, snap),
-    }
-}
-
 /// Build the status of every task from one snapshot.
 /// A probe verdict older than this, with no supervisor to refresh it, is not
 /// shown as current: two of the task's rounds, at least 2 s.
@@ -115,7 +107,7 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusRe
         .tasks
         .iter()
         .map(|t| {
-            let mut st = live_state(&t.name, snap);
+            let mut st = state::of_task(t, snap);
             let pane = snap.pane(&t.name);
             let mut stale_note = None;
             if let (false, TaskState::Running { health }, Some(p)) = (supervised, &st, pane) {
@@ -179,7 +171,7 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusRe
 /// Inspect one (known) task.
 pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectReport {
     let t = cfg.task(name).expect("caller checked the name");
-    let st = live_state(name, snap);
+    let st = state::of_task(t, snap);
     let pane = snap.pane(name);
     let running = st.is_running();
     let alive_pane = pane.filter(|_| running);

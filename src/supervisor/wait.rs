@@ -36,9 +36,14 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WaitStatus {
+    /// The condition holds.
     Met,
+    /// Still on its way (the wait ended because another task failed).
     Waiting,
+    /// It will not get there by itself (`cause` says why).
     Failed,
+    /// The deadline passed while it was still on its way.
+    Timeout,
 }
 
 /// One task of a wait.
@@ -47,6 +52,10 @@ pub struct WaitRow {
     pub task: String,
     pub healthy: bool,
     pub status: WaitStatus,
+    /// When this task's answer was known, counted from the start of the wait (the
+    /// whole wait for a task still on its way).
+    #[serde(default)]
+    pub elapsed_ms: u64,
     /// The task's state in the words `status` uses (`healthy`, `exited (code 3)` …).
     pub state: String,
     /// Why the task is not healthy (last probe output, exit code, skipped dependency).
@@ -121,6 +130,23 @@ pub async fn explain(session: &str, rows: &mut [WaitRow], details: &BTreeMap<Str
     }
 }
 
+/// Close a wait's rows: each gets the moment its answer was known (`settled`,
+/// else `elapsed`), and when the deadline passed, what was still on its way
+/// timed out.
+pub fn finish_rows(
+    rows: &mut [WaitRow],
+    settled: &BTreeMap<String, Duration>,
+    elapsed: Duration,
+    timed_out: bool,
+) {
+    for row in rows {
+        row.elapsed_ms = settled.get(&row.task).unwrap_or(&elapsed).as_millis() as u64;
+        if timed_out && row.status == WaitStatus::Waiting {
+            row.status = WaitStatus::Timeout;
+        }
+    }
+}
+
 /// Why a wait failed: a stable code and the message.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct WaitFailure {
@@ -167,11 +193,11 @@ pub async fn wait_healthy(
     progress: &mut Progress<'_>,
 ) -> Result<WaitReport> {
     let session = cfg.name.clone();
-    let mut states: BTreeMap<String, String> = BTreeMap::new();
     let mut details: BTreeMap<String, TaskState> = BTreeMap::new();
     let deadline = Instant::now() + timeout;
     let mut last: BTreeMap<String, Verdict> = BTreeMap::new();
     let started = Instant::now();
+    let mut settled: BTreeMap<String, Duration> = BTreeMap::new();
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let round = async {
@@ -187,11 +213,6 @@ pub async fn wait_healthy(
                     .iter()
                     .map(|t| (t.name.clone(), t.detail.clone()))
                     .collect();
-                states = status
-                    .tasks
-                    .iter()
-                    .map(|t| (t.name.clone(), t.state.clone()))
-                    .collect();
                 judge(cfg, &names, &status, &health)
             }
             // A probe outlasted the deadline: keep the last verdicts.
@@ -200,7 +221,17 @@ pub async fn wait_healthy(
         // `taskmux start & taskmux wait`: the start may not have begun yet, so what
         // nobody started is final only after a moment.
         let verdicts = settle_unstarted(verdicts, started.elapsed() < START_GRACE);
-        let rows = rows_of(&names, &verdicts, &states);
+        for (n, v) in &verdicts {
+            if matches!(v, Verdict::Healthy | Verdict::Dead(_)) {
+                settled
+                    .entry(n.clone())
+                    .or_insert_with(|| started.elapsed());
+            } else {
+                // Healthy, then not (a crash): its answer is not known yet after all.
+                settled.remove(n);
+            }
+        }
+        let rows = rows_of(&names, &verdicts, &details);
         progress(&names, &verdicts, &last, started.elapsed());
         last = verdicts.clone();
 
@@ -245,6 +276,8 @@ pub async fn wait_healthy(
         };
         if let Some(failure) = failure {
             let mut rows = rows;
+            let timed_out = matches!(&failure, Some((ErrorCode::Timeout, _)));
+            finish_rows(&mut rows, &settled, started.elapsed(), timed_out);
             explain(&session, &mut rows, &details).await;
             return Ok(WaitReport {
                 session,
@@ -288,6 +321,12 @@ fn judge(
             TaskState::Exited { .. } => Verdict::Dead(row.state.clone()),
             TaskState::Failed { .. } | TaskState::Skipped { .. } => {
                 Verdict::Dead(with_reason(&row.state))
+            }
+            TaskState::Completed { .. } => Verdict::Healthy,
+            TaskState::Running { .. } | TaskState::Starting
+                if cfg.task(n).is_some_and(|t| t.is_job()) =>
+            {
+                Verdict::Waiting("running (a job: ready once it exits 0)".into())
             }
             TaskState::Running { .. } | TaskState::Starting => match probe {
                 Some(h) if h.running && h.healthy => Verdict::Healthy,
@@ -340,7 +379,7 @@ fn settle_unstarted(
 fn rows_of(
     names: &[String],
     verdicts: &BTreeMap<String, Verdict>,
-    states: &BTreeMap<String, String>,
+    details: &BTreeMap<String, TaskState>,
 ) -> Vec<WaitRow> {
     names
         .iter()
@@ -357,7 +396,13 @@ fn rows_of(
                 task: n.clone(),
                 healthy,
                 status,
-                state: states.get(n).cloned().unwrap_or_else(|| "stopped".into()),
+                elapsed_ms: 0,
+                state: match (status, details.get(n)) {
+                    // This round's probe passed: the verdict status read before it is old.
+                    (WaitStatus::Met, Some(TaskState::Running { .. })) => "healthy".into(),
+                    (_, Some(detail)) => detail.label(),
+                    (_, None) => "stopped".into(),
+                },
                 reason,
                 matched: None,
                 cause: None,

@@ -72,6 +72,7 @@ pub async fn wait_for(
     let mut done: BTreeMap<String, (WaitStatus, String, Option<String>)> = BTreeMap::new();
     let mut states: BTreeMap<String, String> = BTreeMap::new();
     let mut waiting: BTreeMap<String, String> = BTreeMap::new();
+    let mut settled: BTreeMap<String, Duration> = BTreeMap::new();
     loop {
         let status = sup.send(GetStatus).await??;
         for n in &names {
@@ -108,9 +109,11 @@ pub async fn wait_for(
             match v {
                 Verdict::Met(m) => {
                     done.insert(n.clone(), (WaitStatus::Met, String::new(), Some(m)));
+                    settled.insert(n.clone(), started.elapsed());
                 }
                 Verdict::Failed(w) => {
                     done.insert(n.clone(), (WaitStatus::Failed, w, None));
+                    settled.insert(n.clone(), started.elapsed());
                 }
                 Verdict::Waiting(w) => {
                     waiting.insert(n.clone(), w);
@@ -156,6 +159,7 @@ pub async fn wait_for(
                         task: n.clone(),
                         healthy: status == WaitStatus::Met,
                         status,
+                        elapsed_ms: 0,
                         state: states.get(n).cloned().unwrap_or_else(|| "stopped".into()),
                         reason: (!reason.is_empty()).then_some(reason),
                         matched,
@@ -170,6 +174,8 @@ pub async fn wait_for(
                 .iter()
                 .map(|t| (t.name.clone(), t.detail.clone()))
                 .collect();
+            let timed_out = !all_met && failed.is_none();
+            super::wait::finish_rows(&mut tasks, &settled, started.elapsed(), timed_out);
             super::wait::explain(&session, &mut tasks, &details).await;
             return Ok(WaitReport {
                 session,
@@ -190,6 +196,7 @@ fn exit_verdict(row: &StatusRow) -> Verdict {
             (Some(c), None) => format!("exited with code {c}"),
             _ => "exited".into(),
         }),
+        TaskState::Completed { .. } => Verdict::Met("exited with code 0".into()),
         TaskState::Failed { reason } => Verdict::Met(format!("failed: {reason}")),
         TaskState::Stopped => Verdict::Met("stopped".into()),
         TaskState::NotStarted => Verdict::Failed("not started (taskmux start it first)".into()),

@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     Healthy,
+    /// A job (`run = "once"`) that ran to completion (exit 0).
+    Completed,
     Starting,
     ProbeFailed,
     Exited,
@@ -333,10 +335,15 @@ fn judge(
             Some("taskmux start --wait".to_string()),
         ),
         TaskState::Stopping => (Cause::Stopping, "being stopped".into(), None),
+        TaskState::Completed { .. } => (
+            Cause::Completed,
+            "a job (run = \"once\") that ran to completion: it exited 0".into(),
+            None,
+        ),
     };
     WhyReport {
         task: task.to_string(),
-        healthy: cause == Cause::Healthy,
+        healthy: matches!(cause, Cause::Healthy | Cause::Completed),
         state: row.state.clone(),
         cause,
         explanation,

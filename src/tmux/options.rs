@@ -24,6 +24,9 @@ pub mod opt {
     pub const HEALTH_AT: &str = "@taskmux-health-at";
     /// Supervisor verdict beyond the pane state: a [`Verdict`](super::Verdict).
     pub const VERDICT: &str = "@taskmux-verdict";
+    /// RFC 3339 time (ms) a job's run ended, written by whoever saw the exit
+    /// (tmux's own `pane_dead_time` has whole seconds only).
+    pub const ENDED_AT: &str = "@taskmux-ended-at";
     /// Session option: the absolute path of the config the session belongs to.
     pub const CONFIG: &str = "@taskmux-config";
 }

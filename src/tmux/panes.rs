@@ -34,6 +34,10 @@ pub struct PaneInfo {
     pub verdict: Verdict,
     /// When `health` was written (RFC 3339; empty when never).
     pub health_at: String,
+    /// When tmux saw the pane die (Unix seconds).
+    pub dead_time: Option<i64>,
+    /// When the run ended, to the millisecond, if whoever saw it wrote it (RFC 3339).
+    pub ended_at: String,
 }
 
 /// Everything `status` needs from tmux, read in one call.
@@ -78,6 +82,8 @@ fn format_string() -> String {
         &format!("#{{{}}}", opt::HEALTH),
         &format!("#{{{}}}", opt::VERDICT),
         &format!("#{{{}}}", opt::HEALTH_AT),
+        "#{pane_dead_time}",
+        &format!("#{{{}}}", opt::ENDED_AT),
     ];
     format!("P{SEP}{}", fields.join(&SEP.to_string()))
 }
@@ -155,6 +161,8 @@ fn parse_pane(rest: &str) -> PaneInfo {
         health: read(&get(14)),
         verdict: read(&get(15)),
         health_at: get(16),
+        dead_time: f.get(17).and_then(|v| v.parse().ok()),
+        ended_at: get(18),
     }
 }
 

@@ -90,6 +90,10 @@ for (const [name, args] of [
 ]) {
   const r = await client.callTool({ name, arguments: args });
   expect(!r.isError && r.structuredContent.ok === true, `${name}: ${JSON.stringify(r)}`);
+  if (args.wait) {
+    const row = r.structuredContent.wait?.tasks?.[0];
+    expect(row?.status === "met" && row.elapsed_ms >= 0, `${name} wait: ${JSON.stringify(r)}`);
+  }
 }
 const bad = await client.callTool({ name: "logs", arguments: { lines: "many" } });
 expect(bad.isError && bad.structuredContent.error.code === "bad_request", `bad lines: ${JSON.stringify(bad)}`);
@@ -124,6 +128,8 @@ expect(JSON.parse(read.contents[0].text).session === "nodestack", "status resour
 
 for (const [name, args] of [
   ["restart", { task: "worker" }],
+  // One call: restart and wait (the SDK checks the nested wait against the schema).
+  ["restart", { task: "worker", wait: true, timeout: "20s" }],
   ["stop", { task: "worker" }],
   ["kill", { task: "web" }],
 ]) {

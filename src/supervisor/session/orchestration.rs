@@ -207,7 +207,7 @@ impl Orchestration {
         let snap = self.snapshot().await?;
         let rows = self.cfg.tasks.iter().map(|t| {
             let pane = snap.pane(&t.name).cloned();
-            let state = crate::supervisor::state::from_snapshot(&t.name, &snap);
+            let state = crate::supervisor::state::of_task(t, &snap);
             let running = pane
                 .as_ref()
                 .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid));

@@ -335,8 +335,12 @@ impl Handler<DependenciesReady> for SessionSupervisor {
                 None => Arc::new(plan.snapshot().await.ok()?),
             };
             deps.iter().find_map(|dep| {
-                let has_probe = plan.cfg.task(dep).is_some_and(|t| t.has_probe());
+                let dep_cfg = plan.cfg.task(dep)?;
+                let has_probe = dep_cfg.has_probe();
                 let why = match snap.pane(dep) {
+                    _ if crate::supervisor::state::of_task(dep_cfg, &snap).is_completed() => {
+                        return None
+                    }
                     None => "is not running",
                     Some(p) if p.desired == Desired::Stopped => "was stopped by hand",
                     Some(p) if p.dead => "is down",

@@ -79,10 +79,16 @@ impl Orchestration {
             snap.pane(name)
                 .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid))
         };
+        // A job that ran to completion is where its dependents need it.
+        let completed = |name: &str| {
+            self.cfg
+                .task(name)
+                .is_some_and(|t| crate::supervisor::state::of_task(t, &snap).is_completed())
+        };
         if !whole_stack {
             for name in &targets {
                 for dep in &self.cfg.task(name).expect("validated name").depends_on {
-                    if !running(dep) && !targets.contains(dep) {
+                    if !running(dep) && !completed(dep) && !targets.contains(dep) {
                         report.warnings.push(format!(
                             "task '{name}' depends on '{dep}', which is not running (start it with: taskmux start {dep})"
                         ));
@@ -206,11 +212,18 @@ impl Orchestration {
                 if planned.contains(dep) || !watched.insert(dep.clone()) {
                     continue;
                 }
+                let done = self
+                    .cfg
+                    .task(dep)
+                    .is_some_and(|t| crate::supervisor::state::of_task(t, snap).is_completed());
                 match snap
                     .pane(dep)
                     .filter(|p| !p.dead && process::pid_alive(p.pane_pid))
                 {
                     Some(p) => inflight.push(self.await_running_boxed(dep, p.pane_pid)),
+                    None if done => {
+                        ready.insert(dep.clone(), Ok(()));
+                    }
                     None => {
                         let auto = self.cfg.task(dep).is_some_and(|t| t.auto_start);
                         let why = if auto {

@@ -58,6 +58,11 @@ impl Handler<AwaitReady> for TaskActor {
 
     fn handle(&mut self, msg: AwaitReady, _: &mut Context<Self>) -> Self::Result {
         let pid = msg.pane_pid;
+        if self.cfg.is_job() {
+            let fut =
+                super::job::await_completion(self.ctx.clone(), self.cfg.clone(), pid, msg.deadline);
+            return Box::pin(fut.into_actor(self));
+        }
         let fut = await_ready(self.ctx.clone(), self.cfg.clone(), pid, msg.deadline);
         Box::pin(fut.into_actor(self).map(move |res, act, _| {
             if res.is_ok() {

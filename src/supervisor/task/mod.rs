@@ -5,12 +5,14 @@
 //! * `messages.rs` — what it handles and answers;
 //! * `actions.rs` — launch, stop escalation, kill, probes (async, off the actor);
 //! * `handlers.rs` — the handlers of requests from the session supervisor;
+//! * `job.rs` — a job (`run = "once"`) as a dependency: waiting for its completion;
 //! * `resident.rs` — the resident behaviour: adopt, notice exits, backoff and
 //!   restarts (decisions: `supervisor::policy::decide`);
 //! * `probing.rs` — the resident health timer and health verdicts.
 
 pub mod actions;
 pub mod handlers;
+pub mod job;
 pub mod life;
 pub mod messages;
 pub mod probing;

@@ -276,10 +276,16 @@ impl TaskActor {
     /// The tracked run ended on its own (or by a stop from another process).
     fn on_exit(&mut self, pane: &PaneInfo, ctx: &mut Context<Self>) {
         let (code, signal) = (pane.dead_status, pane.dead_signal);
-        self.publish(
-            EventKind::Exited,
-            json!({"code": code, "signal": signal, "pid": pane.pane_pid}),
-        );
+        let mut data = json!({"code": code, "signal": signal, "pid": pane.pane_pid});
+        if self.cfg.is_job() {
+            // A job: its exit 0 is its completion; keep the moment for `status`.
+            if let Life::Running(run) = &self.life {
+                data["elapsed_ms"] = json!(run.since.elapsed().as_millis() as u64);
+            }
+            data["completed"] = json!(code == Some(0) && signal.is_none());
+            self.set_option(ctx, opt::ENDED_AT, crate::timefmt::now_rfc3339());
+        }
+        self.publish(EventKind::Exited, data);
         // The pane-died hook writes it too when tmux reaps promptly (one is kept).
         crate::logs::write_marker_soon(
             &self.ctx.session,
