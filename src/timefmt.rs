@@ -14,6 +14,13 @@ pub fn seconds_since(rfc3339: &str) -> Option<u64> {
     Some(secs.max(0) as u64)
 }
 
+/// Time elapsed since an RFC 3339 time (to the millisecond), if it parses.
+pub fn elapsed_since(rfc3339: &str) -> Option<std::time::Duration> {
+    let t = DateTime::parse_from_rfc3339(rfc3339).ok()?;
+    let ms = Utc::now().signed_duration_since(t).num_milliseconds();
+    Some(std::time::Duration::from_millis(ms.max(0) as u64))
+}
+
 /// A compact human duration: 45s, 3m12s, 2h05m, 3d04h.
 pub fn compact_duration(secs: u64) -> String {
     match secs {

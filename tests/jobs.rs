@@ -58,6 +58,8 @@ fn a_job_releases_its_dependents_when_it_exits_0_on_every_start() {
         assert_eq!(w["tasks"][0]["status"], "met", "{w}");
         let why = sb.run(&["--json", "why", "migrate"]).code(0).json();
         assert_eq!(why["cause"], "completed", "{why}");
+        // api has no probe: it is up once alive for a second.
+        sb.run(&["wait", "-t", "10s"]).ok();
         sb.run(&["health"]).code(0);
         std::fs::remove_file(sb.path("seen.txt")).unwrap();
         sb.run(&["stop"]).ok();

@@ -260,8 +260,10 @@ command = "sleep 0.2; exit 3"
         .find(|t| t["task"] == "crashed")
         .unwrap();
     assert_eq!(row["down"], true, "{v}");
-    // Stopped by hand is not down.
+    // Stopped by hand is not down (and `up`, without a probe, is healthy once
+    // it has been alive for a second).
     sb.run(&["stop", "crashed"]).ok();
+    sb.run(&["wait", "up", "-t", "10s"]).ok();
     sb.run(&["health"]).ok();
 }
 
@@ -588,4 +590,42 @@ command = "sleep 300"
     assert_eq!(v["error"]["code"], "invalid_config");
     assert_eq!(v["tasks"][0]["name"], "api");
     assert_eq!(v["tasks"][0]["state"], "running");
+}
+
+#[test]
+fn a_task_without_a_probe_is_up_only_after_a_second_alive() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "uptime"
+[tasks.flaky]
+command = "sleep 0.5; exit 2"
+[tasks.needs]
+command = "touch needs-started; exec sleep 300"
+depends_on = ["flaky"]
+[tasks.steady]
+command = "sleep 300"
+auto_start = false
+"#,
+    );
+    // The crash half a second in is seen before flaky counts as up: its
+    // dependent is skipped, and nothing called flaky healthy.
+    let v = sb.run(&["--json", "start"]).code(1).json();
+    assert_eq!(v["skipped"][0]["task"], "needs", "{v}");
+    assert!(!sb.path("needs-started").exists());
+    let w = sb.run(&["--json", "wait", "flaky", "-t", "5s"]).code(1).json();
+    assert_eq!(w["tasks"][0]["status"], "failed", "{w}");
+    let evs = events(&sb, "uptime");
+    assert!(
+        !evs.iter()
+            .any(|e| e["task"] == "flaky" && e["event"] == "health_changed" && e["data"]["healthy"] == true),
+        "{evs:?}"
+    );
+    // A steady one is met once it has been alive for the minimum uptime.
+    sb.run(&["start", "steady"]).ok();
+    let w = sb.json(&["wait", "steady", "-t", "5s"]);
+    assert_eq!(w["tasks"][0]["status"], "met", "{w}");
+    let ms = w["tasks"][0]["elapsed_ms"].as_u64().unwrap();
+    assert!(ms >= 500, "met only after ~1 s of uptime: {w}");
+    sb.run(&["stop"]).ok();
 }

@@ -12,7 +12,6 @@ pub mod edits;
 pub mod logs_bridge;
 pub mod peer;
 pub mod server;
-pub mod sock_diag;
 pub mod waits;
 pub mod ws;
 

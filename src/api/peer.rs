@@ -37,7 +37,7 @@ pub fn peer_uid(peer: SocketAddr, ours: SocketAddr) -> Option<u32> {
     // The kernel answers for the one socket at once (netlink sock_diag) …
     let (peer_c, ours_c) = (canonical(peer), canonical(ours));
     if !ours_c.ip().is_unspecified() {
-        if let Some(uid) = super::sock_diag::socket_uid(peer_c, ours_c) {
+        if let Some(uid) = crate::process::sock_diag::socket_uid(peer_c, ours_c) {
             return Some(uid);
         }
     }

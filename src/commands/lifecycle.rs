@@ -77,9 +77,10 @@ fn start_text(r: &StartReport) -> String {
                 l.task, f.pid, f.command
             );
         }
+        let port = l.port.map(|p| format!(", port {p}")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "{} {} (pid {})",
+            "{} {} (pid {}{port})",
             paint(Style::Green, "started"),
             l.task,
             l.pid

@@ -31,7 +31,12 @@ pub fn status(cfg: &Config, json: bool) -> Result<i32> {
                     cell(&t.name),
                     (t.state.clone(), Some(state_style(&t.state))),
                     cell(t.pid.map_or("-".into(), |p| p.to_string())),
-                    cell(t.port.map_or("-".into(), |p| p.to_string())),
+                    cell(match (t.port, t.port_auto) {
+                        (Some(p), true) => format!("{p} (auto)"),
+                        (Some(p), false) => p.to_string(),
+                        (None, true) => "auto".into(),
+                        (None, false) => "-".into(),
+                    }),
                     cell(t.uptime.clone().unwrap_or_else(|| "-".into())),
                     cell(t.restarts.to_string()),
                     cell(if t.depends_on.is_empty() {

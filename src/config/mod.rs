@@ -6,7 +6,9 @@ pub mod graph;
 pub mod keys;
 pub mod load;
 pub mod model;
+pub mod port_refs;
 mod read_config;
+mod read_refs;
 mod reader;
 pub mod units;
 

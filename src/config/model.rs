@@ -144,7 +144,11 @@ pub struct TaskConfig {
     pub cwd: PathBuf,
     /// The `cwd` exactly as written, if any.
     pub cwd_raw: Option<String>,
+    /// The fixed port (None for `port = "auto"` until a launch picks one).
     pub port: Option<u16>,
+    /// `port = "auto"`: a free port is picked at each start (the last one again
+    /// while it is free), exported as PORT and kept in the window (`@taskmux-port`).
+    pub port_auto: bool,
     pub health_check: Option<String>,
     pub health_url: Option<HealthUrl>,
     /// `ready_log`: healthy once a line of the current run matches (then the
@@ -193,6 +197,10 @@ impl Config {
     }
 }
 
+/// The ports tasks have now, by task name (fixed ones and the auto ports their
+/// windows hold).
+pub type Ports = BTreeMap<String, u16>;
+
 /// How a task's health is probed: the one place that decides it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
@@ -220,7 +228,7 @@ impl TaskConfig {
             ProbeKind::Http
         } else if self.health_check.is_some() {
             ProbeKind::Shell
-        } else if self.port.is_some() {
+        } else if self.port.is_some() || self.port_auto {
             ProbeKind::Tcp
         } else {
             ProbeKind::Process
@@ -241,6 +249,7 @@ impl TaskConfig {
             cwd: dir.to_path_buf(),
             cwd_raw: None,
             port: None,
+            port_auto: false,
             health_check: None,
             health_url: None,
             ready_log: None,
@@ -260,6 +269,46 @@ impl TaskConfig {
             log_max_size: DEFAULT_LOG_MAX_SIZE,
             log_max_files: DEFAULT_LOG_MAX_FILES,
         }
+    }
+
+    /// True when a launch must look up ports: its own is `auto`, or its texts
+    /// refer to another task's auto port (`${tasks.api.port}`; references to
+    /// fixed ports were replaced at load).
+    pub fn needs_ports(&self) -> bool {
+        self.port_auto || self.texts().any(|t| t.contains(super::port_refs::OPEN))
+    }
+
+    /// The texts that may hold `${tasks.NAME.port}`: command, env values,
+    /// health_check, health_url.
+    fn texts(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.command)
+            .chain(self.env.values())
+            .chain(self.health_check.iter())
+            .chain(self.health_url.iter().map(|h| &h.url))
+    }
+
+    /// This task as one run of it sees itself: its own auto port and every
+    /// `${tasks.NAME.port}` taken from `ports` (the ports the session's tasks
+    /// have now). A reference `ports` cannot answer is left as written.
+    pub fn resolved(&self, ports: &Ports) -> TaskConfig {
+        let mut t = self.clone();
+        if t.port_auto {
+            t.port = ports.get(&t.name).copied().or(t.port);
+        }
+        let sub = |s: &mut String| {
+            if s.contains(super::port_refs::OPEN) {
+                *s = super::port_refs::substitute(s, |task| ports.get(task).copied());
+            }
+        };
+        sub(&mut t.command);
+        t.env.values_mut().for_each(sub);
+        if let Some(h) = t.health_check.as_mut() {
+            sub(h);
+        }
+        if let Some(h) = t.health_url.as_mut() {
+            sub(&mut h.url);
+        }
+        t
     }
 
     /// True for a job (`run = "once"`).

@@ -4,11 +4,10 @@
 use super::dotenv::parse_dotenv;
 use super::keys::{TASK_KEYS, TOP_KEYS};
 use super::load::{resolve_path, valid_name};
-use super::reader::{Ctx, Field, TaskSpans};
+use super::reader::{Ctx, Field, TaskSpans, TaskTexts};
 use crate::config::model::*;
 use crate::error::Result;
 use std::collections::BTreeMap;
-use std::ops::Range;
 use toml_edit::Value;
 
 impl Ctx<'_> {
@@ -91,15 +90,17 @@ impl Ctx<'_> {
                         ),
                     ));
                 }
-                let (task, deps) = self.task(name, &tf, &cfg)?;
+                let (task, (deps, texts)) = self.task(name, &tf, &cfg)?;
                 cfg.tasks.push(task);
                 spans.push(TaskSpans {
                     name: key_span.or(tf.span),
                     deps,
+                    texts,
                 });
             }
         }
         self.check_deps(&cfg, &spans)?;
+        self.port_refs(&mut cfg, &spans)?;
         Ok(cfg)
     }
 
@@ -108,7 +109,7 @@ impl Ctx<'_> {
         name: &str,
         f: &Field,
         cfg: &Config,
-    ) -> Result<(TaskConfig, Vec<Option<Range<usize>>>)> {
+    ) -> Result<(TaskConfig, TaskTexts)> {
         let mut t = TaskConfig::with_defaults(name, "", self.dir);
         t.log_max_size = cfg.log_max_size;
         t.log_max_files = cfg.log_max_files;
@@ -122,7 +123,8 @@ impl Ctx<'_> {
                 ));
             }
             t.command = cmd.to_string();
-            return Ok((t, dep_spans));
+            let texts = vec![("command".to_string(), f.span.clone())];
+            return Ok((t, (dep_spans, texts)));
         }
         let Some(table) = f.item.as_table_like() else {
             return Err(self.wrong(f, "a command string or a table"));
@@ -137,6 +139,7 @@ impl Ctx<'_> {
         let mut env_file_env = Vec::new();
         let mut env = BTreeMap::new();
         let (mut run_span, mut policy_span) = (None, None);
+        let mut texts = Vec::new();
         for kf in self.fields(table, &f.name, TASK_KEYS, &what)? {
             let key = kf.name.rsplit('.').next().unwrap_or("").to_string();
             match key.as_str() {
@@ -148,6 +151,7 @@ impl Ctx<'_> {
                         );
                     }
                     command = Some(c);
+                    texts.push(("command".to_string(), kf.span.clone()));
                 }
                 "auto_start" => t.auto_start = self.boolean(&kf)?,
                 "cwd" => {
@@ -155,14 +159,21 @@ impl Ctx<'_> {
                     t.cwd = resolve_path(&raw, self.dir);
                     t.cwd_raw = Some(raw);
                 }
-                "port" => t.port = Some(self.int(&kf, 1, 65535, "an integer 1-65535")? as u16),
-                "health_check" => t.health_check = Some(self.nonempty(&kf)?),
+                "port" if kf.item.as_str() == Some("auto") => t.port_auto = true,
+                "port" => {
+                    t.port = Some(self.int(&kf, 1, 65535, "an integer 1-65535 or \"auto\"")? as u16)
+                }
+                "health_check" => {
+                    t.health_check = Some(self.nonempty(&kf)?);
+                    texts.push(("health_check".to_string(), kf.span.clone()));
+                }
                 "health_url" => {
                     let u = self.nonempty(&kf)?;
                     if !(u.starts_with("http://") || u.starts_with("https://")) {
                         return Err(self.wrong(&kf, "a URL starting with http:// or https://"));
                     }
                     url = Some(u);
+                    texts.push(("health_url".to_string(), kf.span.clone()));
                 }
                 "health_expect_status" => {
                     expect_status = Some(self.int(&kf, 100, 599, "an HTTP status 100-599")? as u16);
@@ -273,6 +284,7 @@ impl Ctx<'_> {
                             Some(Value::Boolean(b)) => b.value().to_string(),
                             _ => return Err(self.wrong(&ef, "a string (or number or boolean)")),
                         };
+                        texts.push((format!("env.{k}"), ef.span.clone()));
                         env.insert(k.to_string(), v);
                     }
                 }
@@ -341,7 +353,7 @@ impl Ctx<'_> {
             t.env.insert(k, v);
         }
         t.env.extend(env);
-        Ok((t, dep_spans))
+        Ok((t, (dep_spans, texts)))
     }
 
     pub(super) fn check_deps(&self, cfg: &Config, spans: &[TaskSpans]) -> Result<()> {

@@ -138,7 +138,7 @@ fn wrong_type_names_field_and_position() {
     let m = bad("[tasks.api]\ncommand = \"x\"\nport = \"abc\"\n");
     assert_eq!(
         m,
-        "/proj/taskmux.toml:3:8: tasks.api.port: expected an integer 1-65535, found string \"abc\""
+        "/proj/taskmux.toml:3:8: tasks.api.port: expected an integer 1-65535 or \"auto\", found string \"abc\""
     );
     let m = bad("[tasks.api]\ncommand = \"x\"\nport = 70000\n");
     assert!(m.contains("found integer 70000"), "{m}");

@@ -52,7 +52,16 @@ pub(super) struct Field<'a> {
 pub(super) struct TaskSpans {
     pub(super) name: Option<Range<usize>>,
     pub(super) deps: Vec<Option<Range<usize>>>,
+    /// The texts that may refer to ports (`command`, `env.KEY`, …) and where.
+    pub(super) texts: Vec<(String, Option<Range<usize>>)>,
 }
+
+/// What reading one task keeps for the cross-task checks: its dependencies'
+/// positions, and its texts' names and positions.
+pub(super) type TaskTexts = (
+    Vec<Option<Range<usize>>>,
+    Vec<(String, Option<Range<usize>>)>,
+);
 
 pub(super) struct Ctx<'a> {
     pub(super) path: &'a Path,

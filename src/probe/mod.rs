@@ -14,6 +14,11 @@ use tokio::net::TcpStream;
 use crate::config::model::{ProbeKind, TaskConfig};
 use crate::process::{self, ShellOutcome};
 
+/// A task without a probe counts as up once its process has been alive this long
+/// (supervisord's `startsecs`): one that crashes at start-up is never reported
+/// healthy, nor releases its dependents.
+pub const MIN_UPTIME: Duration = Duration::from_secs(1);
+
 /// Longest failure detail taken from a shell probe's output.
 const MAX_DETAIL: usize = 200;
 
@@ -35,9 +40,10 @@ pub enum ProbeSpec {
     Tcp {
         port: u16,
     },
-    /// No probe configured: healthy when the process is alive.
+    /// No probe configured: healthy once the process has been alive for
+    /// [`MIN_UPTIME`] (`uptime` None: it is not running).
     Alive {
-        alive: bool,
+        uptime: Option<Duration>,
     },
     /// `ready_log`: ready once a line of the current run (after its start
     /// marker) matches; then `then`, the task's other probe, decides.
@@ -62,9 +68,15 @@ impl ProbeSpec {
 }
 
 /// The probe for `task`: `health_url` > `health_check` > TCP when `port` is set >
-/// process alive. The shell probe gets the task's env plus `PORT` when set.
-pub fn spec_for(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> ProbeSpec {
-    let base = base_spec(task, shell, session, alive);
+/// process alive (for `uptime`: how long the run has been alive; None when it is
+/// not). The shell probe gets the task's env plus `PORT` when set.
+pub fn spec_for(
+    task: &TaskConfig,
+    shell: &str,
+    session: &str,
+    uptime: Option<Duration>,
+) -> ProbeSpec {
+    let base = base_spec(task, shell, session, uptime);
     match (&task.ready_log, task.probe_kind()) {
         (Some(re), ProbeKind::Log) => ProbeSpec::Log {
             logs_dir: crate::paths::logs_dir(session),
@@ -79,7 +91,7 @@ pub fn spec_for(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> P
 }
 
 /// The probe without `ready_log`.
-fn base_spec(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> ProbeSpec {
+fn base_spec(task: &TaskConfig, shell: &str, session: &str, uptime: Option<Duration>) -> ProbeSpec {
     match (
         task.probe_kind(),
         &task.health_url,
@@ -102,7 +114,7 @@ fn base_spec(task: &TaskConfig, shell: &str, session: &str, alive: bool) -> Prob
             env: crate::supervisor::context::task_vars(session, task),
         },
         (ProbeKind::Log, None, None, Some(port)) => ProbeSpec::Tcp { port },
-        _ => ProbeSpec::Alive { alive },
+        _ => ProbeSpec::Alive { uptime },
     }
 }
 
@@ -213,15 +225,18 @@ pub async fn probe(spec: &ProbeSpec, timeout: Duration) -> ProbeResult {
     let method = spec.method();
     let (healthy, detail) = match spec {
         ProbeSpec::Log { .. } => (false, "internal error: log probe".to_string()),
-        ProbeSpec::Alive { alive } => (
-            *alive,
-            if *alive {
-                "process alive"
-            } else {
-                "process not running"
-            }
-            .to_string(),
-        ),
+        ProbeSpec::Alive { uptime } => match uptime {
+            Some(up) if *up >= MIN_UPTIME => (true, "process alive".to_string()),
+            Some(up) => (
+                false,
+                format!(
+                    "process alive for {:.1}s (up once alive for {}s)",
+                    up.as_secs_f64(),
+                    MIN_UPTIME.as_secs()
+                ),
+            ),
+            None => (false, "process not running".to_string()),
+        },
         ProbeSpec::Shell {
             command,
             shell,

@@ -111,10 +111,19 @@ async fn tcp_ok_and_refused() {
 
 #[tokio::test]
 async fn alive_probe() {
-    let r = probe(&ProbeSpec::Alive { alive: true }, Duration::from_secs(1)).await;
+    let up = |uptime| ProbeSpec::Alive { uptime };
+    let r = probe(&up(Some(MIN_UPTIME)), Duration::from_secs(1)).await;
     assert!(r.healthy);
     assert_eq!(r.method, "process");
-    let r = probe(&ProbeSpec::Alive { alive: false }, Duration::from_secs(1)).await;
+    // Alive for a moment is not up yet: a crash at start-up is never "healthy".
+    let r = probe(
+        &up(Some(Duration::from_millis(300))),
+        Duration::from_secs(1),
+    )
+    .await;
+    assert!(!r.healthy);
+    assert_eq!(r.detail, "process alive for 0.3s (up once alive for 1s)");
+    let r = probe(&up(None), Duration::from_secs(1)).await;
     assert!(!r.healthy);
 }
 
@@ -259,16 +268,16 @@ fn parses_urls() {
 fn precedence() {
     let mut t = TaskConfig::with_defaults("api", "run", Path::new("/tmp"));
     assert!(matches!(
-        spec_for(&t, "/bin/sh", "s", true),
-        ProbeSpec::Alive { alive: true }
+        spec_for(&t, "/bin/sh", "s", Some(MIN_UPTIME)),
+        ProbeSpec::Alive { uptime: Some(_) }
     ));
     t.port = Some(8080);
     assert!(matches!(
-        spec_for(&t, "/bin/sh", "s", true),
+        spec_for(&t, "/bin/sh", "s", Some(MIN_UPTIME)),
         ProbeSpec::Tcp { port: 8080 }
     ));
     t.health_check = Some("curl -f localhost:8080".into());
-    match spec_for(&t, "/bin/bash", "s", true) {
+    match spec_for(&t, "/bin/bash", "s", Some(MIN_UPTIME)) {
         ProbeSpec::Shell { shell, env, .. } => {
             assert_eq!(shell, "/bin/bash");
             assert!(env.contains(&("PORT".into(), "8080".into())));
@@ -282,7 +291,7 @@ fn precedence() {
         expect_body_regex: Some("ok".into()),
     });
     assert!(matches!(
-        spec_for(&t, "/bin/sh", "s", true),
+        spec_for(&t, "/bin/sh", "s", Some(MIN_UPTIME)),
         ProbeSpec::Http { .. }
     ));
 }

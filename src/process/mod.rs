@@ -5,6 +5,10 @@
 //! * `launching.rs` — whether a pane's process is still in taskmux's launch steps;
 //! * `tcp_table.rs` — /proc/net/tcp{,6} rows (one parser for all);
 //! * `ports.rs` — who listens on a TCP port, freeing a port;
+//! * `sock_diag.rs` — the kernel's socket tables over netlink (a socket's owner,
+//!   every listening socket): microseconds where /proc/net/tcp takes milliseconds;
+//! * `listening.rs` — the ports each of several process sessions listens on, in
+//!   one pass;
 //! * `signals.rs` — signals, liveness of processes and groups;
 //! * `shell.rs` — the shell to use, quoting, running a command with captured output.
 //!
@@ -13,13 +17,16 @@
 //! run them on the blocking pool.
 
 mod launching;
+mod listening;
 mod ports;
 mod procfs;
 mod shell;
 mod signals;
+pub mod sock_diag;
 pub mod tcp_table;
 
 pub use launching::*;
+pub use listening::*;
 pub use ports::*;
 pub use procfs::*;
 pub use shell::*;

@@ -136,34 +136,3 @@ pub async fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool
         tokio::time::sleep((deadline - now).min(Duration::from_millis(20))).await;
     }
 }
-
-/// The TCP ports that `pids` listen on (their fds against the LISTEN sockets of
-/// /proc/net/tcp{,6}), sorted.
-pub fn ports_listened_by(pids: &[u32]) -> Vec<u16> {
-    let mut by_inode: std::collections::HashMap<String, u16> = std::collections::HashMap::new();
-    for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = fs::read_to_string(file) else {
-            continue;
-        };
-        for row in text.lines().skip(1).filter_map(super::tcp_table::parse_row) {
-            if row.state == super::tcp_table::LISTEN && row.inode != 0 {
-                by_inode.insert(format!("socket:[{}]", row.inode), row.local.port());
-            }
-        }
-    }
-    let mut ports = BTreeSet::new();
-    for pid in pids {
-        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
-            continue;
-        };
-        for e in fds.flatten() {
-            if let Some(p) = fs::read_link(e.path())
-                .ok()
-                .and_then(|l| l.to_str().and_then(|s| by_inode.get(s).copied()))
-            {
-                ports.insert(p);
-            }
-        }
-    }
-    ports.into_iter().collect()
-}

@@ -183,6 +183,10 @@ pub fn build(
             (opt::HEALTH_AT, String::new()),
             (opt::VERDICT, String::new()),
             (opt::ENDED_AT, String::new()),
+            (
+                opt::PORT,
+                cfg.port.map(|p| p.to_string()).unwrap_or_default(),
+            ),
         ],
         pipe: Some(crate::logs::pipe_command(
             &ctx.exe,

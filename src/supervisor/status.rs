@@ -7,6 +7,7 @@ use crate::timefmt;
 use crate::tmux::SessionSnapshot;
 use actix::Message;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The state of the session and every task.
 #[derive(Message)]
@@ -41,7 +42,19 @@ pub struct StatusRow {
     pub running: bool,
     pub healthy: Option<bool>,
     pub pid: Option<u32>,
+    /// The task's port: the configured one, or the one its run was given
+    /// (`port = "auto"`; none while it does not run).
     pub port: Option<u16>,
+    /// `port = "auto"`: a free port is picked at each start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub port_auto: bool,
+    /// The TCP ports the task's processes listen on now (read from /proc).
+    #[serde(default)]
+    pub listening: Vec<u16>,
+    /// The task listens, but not on its configured port (a dev server that moved
+    /// because the port was taken): what it listens on instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_drift: Option<String>,
     pub exit_code: Option<i32>,
     pub exit_signal: Option<i32>,
     pub started_at: Option<String>,
@@ -89,11 +102,59 @@ pub struct InspectReport {
     pub restarts: u32,
     pub run: u32,
     pub port: Option<u16>,
+    /// `port = "auto"`: a free port is picked at each start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub port_auto: bool,
+    /// The TCP ports the task's processes listen on now (read from /proc).
+    #[serde(default)]
+    pub listening: Vec<u16>,
+    /// The task listens, but not on its configured port: what it listens on instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_drift: Option<String>,
     pub last_health: Option<String>,
     pub log_file: String,
 }
 
-/// Build the status of every task from one snapshot.
+/// The ports each running task's process session listens on, by pane pid (the
+/// session's leader): one pass for the whole session, on the blocking pool.
+pub type Listening = BTreeMap<u32, Vec<u16>>;
+
+/// Read [`Listening`] for every live pane of `snap`.
+pub async fn listening(snap: &SessionSnapshot) -> Listening {
+    let sids: Vec<u32> = snap
+        .panes
+        .values()
+        .filter(|p| !p.dead && p.pane_pid != 0)
+        .map(|p| p.pane_pid)
+        .collect();
+    crate::error::off_thread(move || Ok(crate::process::listening_by_session(&sids)))
+        .await
+        .unwrap_or_default()
+}
+
+/// The port a task has: the one its live run was given (`port = "auto"` picks one
+/// per start), else the configured one.
+fn effective_port(
+    t: &crate::config::TaskConfig,
+    live: Option<&crate::tmux::PaneInfo>,
+) -> Option<u16> {
+    live.and_then(|p| p.port).or(t.port)
+}
+
+/// "configured port 5173, listening on 5174" when the task listens, but not on
+/// its port.
+fn drift(port: Option<u16>, listening: &[u16]) -> Option<String> {
+    let port = port?;
+    if listening.is_empty() || listening.contains(&port) {
+        return None;
+    }
+    let on: Vec<String> = listening.iter().map(u16::to_string).collect();
+    Some(format!(
+        "configured port {port}, listening on {} (was the port taken?)",
+        on.join(", ")
+    ))
+}
+
 /// A probe verdict older than this, with no supervisor to refresh it, is not
 /// shown as current: two of the task's rounds, at least 2 s.
 fn stale_after(t: &crate::config::TaskConfig) -> u64 {
@@ -102,7 +163,12 @@ fn stale_after(t: &crate::config::TaskConfig) -> u64 {
 
 /// Build the status of every task from one snapshot; `supervised`: a resident
 /// supervisor keeps the probe verdicts fresh.
-pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusReport {
+pub fn build(
+    cfg: &Config,
+    snap: &SessionSnapshot,
+    supervised: bool,
+    listening: &Listening,
+) -> StatusReport {
     let tasks = cfg
         .tasks
         .iter()
@@ -127,10 +193,21 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusRe
             let started_at = pane.filter(|_| running).map(|p| p.started_at.clone());
             let uptime_seconds = started_at.as_deref().and_then(timefmt::seconds_since);
             let (exit_code, exit_signal) = st.exit();
+            let ports = pane
+                .filter(|_| running)
+                .and_then(|p| listening.get(&p.pane_pid))
+                .cloned()
+                .unwrap_or_default();
+            let port = effective_port(t, pane.filter(|_| running));
+            let port_drift = drift(port, &ports);
             StatusRow {
                 name: t.name.clone(),
                 state: st.label(),
-                reason: stale_note.or_else(|| st.reason()),
+                reason: stale_note
+                    .or_else(|| st.reason())
+                    .or_else(|| port_drift.clone()),
+                listening: ports,
+                port_drift,
                 running,
                 healthy: match &st {
                     TaskState::Running { health } => match health {
@@ -144,7 +221,8 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusRe
                 pid: pane
                     .filter(|_| running)
                     .map(|p| p.pane_pid),
-                port: t.port,
+                port,
+                port_auto: t.port_auto,
                 exit_code,
                 exit_signal,
                 started_at,
@@ -169,7 +247,12 @@ pub fn build(cfg: &Config, snap: &SessionSnapshot, supervised: bool) -> StatusRe
 }
 
 /// Inspect one (known) task.
-pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectReport {
+pub fn inspect(
+    cfg: &Config,
+    snap: &SessionSnapshot,
+    name: &str,
+    listening: &Listening,
+) -> InspectReport {
     let t = cfg.task(name).expect("caller checked the name");
     let st = state::of_task(t, snap);
     let pane = snap.pane(name);
@@ -177,7 +260,15 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
     let alive_pane = pane.filter(|_| running);
     let (exit_code, exit_signal) = st.exit();
     let started_at = pane.map(|p| p.started_at.clone()).filter(|s| !s.is_empty());
+    let ports = alive_pane
+        .and_then(|p| listening.get(&p.pane_pid))
+        .cloned()
+        .unwrap_or_default();
+    let port = effective_port(t, alive_pane);
     InspectReport {
+        port_drift: drift(port, &ports),
+        listening: ports,
+        port_auto: t.port_auto,
         name: t.name.clone(),
         session: cfg.name.clone(),
         command: t.command.clone(),
@@ -213,7 +304,7 @@ pub fn inspect(cfg: &Config, snap: &SessionSnapshot, name: &str) -> InspectRepor
         restart_policy: t.restart_policy.as_str().to_string(),
         restarts: pane.map_or(0, |p| p.restarts),
         run: pane.map_or(0, |p| p.run),
-        port: t.port,
+        port,
         last_health: pane.map(|p| p.health.to_string()).filter(|h| !h.is_empty()),
         log_file: crate::paths::task_log(&cfg.name, name)
             .to_string_lossy()

@@ -214,9 +214,9 @@ async fn port_verdict(row: &StatusRow) -> Verdict {
     let want = row.port;
     let ports = tokio::task::spawn_blocking(move || {
         let sid = crate::process::sid_of(pid).unwrap_or(pid);
-        let mut pids = crate::process::session_processes(sid);
-        pids.push(pid);
-        crate::process::ports_listened_by(&pids)
+        crate::process::listening_by_session(&[sid])
+            .remove(&sid)
+            .unwrap_or_default()
     })
     .await
     .unwrap_or_default();

@@ -24,6 +24,9 @@ pub mod opt {
     pub const HEALTH_AT: &str = "@taskmux-health-at";
     /// Supervisor verdict beyond the pane state: a [`Verdict`](super::Verdict).
     pub const VERDICT: &str = "@taskmux-verdict";
+    /// The port the current run was given (a fixed `port`, or the one picked for
+    /// `port = "auto"`); empty when it has none.
+    pub const PORT: &str = "@taskmux-port";
     /// RFC 3339 time (ms) a job's run ended, written by whoever saw the exit
     /// (tmux's own `pane_dead_time` has whole seconds only).
     pub const ENDED_AT: &str = "@taskmux-ended-at";

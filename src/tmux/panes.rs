@@ -38,6 +38,8 @@ pub struct PaneInfo {
     pub dead_time: Option<i64>,
     /// When the run ended, to the millisecond, if whoever saw it wrote it (RFC 3339).
     pub ended_at: String,
+    /// The port the run was given (`@taskmux-port`).
+    pub port: Option<u16>,
 }
 
 /// Everything `status` needs from tmux, read in one call.
@@ -60,6 +62,15 @@ impl SessionSnapshot {
     /// The pane of a task, if it has a window.
     pub fn pane(&self, task: &str) -> Option<&PaneInfo> {
         self.panes.get(task)
+    }
+
+    /// The ports the live runs were given, by task (for `${tasks.NAME.port}`).
+    pub fn ports(&self) -> BTreeMap<String, u16> {
+        self.panes
+            .values()
+            .filter(|p| !p.dead)
+            .filter_map(|p| p.port.map(|port| (p.task.clone(), port)))
+            .collect()
     }
 }
 
@@ -84,6 +95,7 @@ fn format_string() -> String {
         &format!("#{{{}}}", opt::HEALTH_AT),
         "#{pane_dead_time}",
         &format!("#{{{}}}", opt::ENDED_AT),
+        &format!("#{{{}}}", opt::PORT),
     ];
     format!("P{SEP}{}", fields.join(&SEP.to_string()))
 }
@@ -163,6 +175,7 @@ fn parse_pane(rest: &str) -> PaneInfo {
         health_at: get(16),
         dead_time: f.get(17).and_then(|v| v.parse().ok()),
         ended_at: get(18),
+        port: f.get(19).and_then(|v| v.parse().ok()),
     }
 }
 

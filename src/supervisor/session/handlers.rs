@@ -79,7 +79,8 @@ impl Handler<GetStatus> for SessionSupervisor {
                 })
                 .await
                 .unwrap_or(false);
-            Ok(status::build(&plan.cfg, &snap, supervised))
+            let listening = status::listening(&snap).await;
+            Ok(status::build(&plan.cfg, &snap, supervised, &listening))
         })
     }
 }
@@ -100,11 +101,13 @@ impl Handler<Inspect> for SessionSupervisor {
                     snap
                 }
             };
-            let mut report = status::inspect(&plan.cfg, &snap, &msg.name);
+            let listening = status::listening(&snap).await;
+            let mut report = status::inspect(&plan.cfg, &snap, &msg.name, &listening);
             if report.running {
                 // `healthy` is a fresh probe, as in the original.
                 let pane = snap.pane(&msg.name).cloned();
-                if let Ok(probe) = actor.send(Probe { pane }).await {
+                let ports = snap.ports();
+                if let Ok(probe) = actor.send(Probe { pane, ports }).await {
                     report.healthy = probe.healthy;
                     report.last_health = Some(probe.health_mark().to_string());
                     let health = if probe.healthy {

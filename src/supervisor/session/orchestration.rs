@@ -212,9 +212,10 @@ impl Orchestration {
                 .as_ref()
                 .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid));
             let actor = self.tasks.get(&t.name).cloned();
+            let ports = snap.ports();
             async move {
                 let probe = match (running, actor) {
-                    (true, Some(actor)) => actor.send(Probe { pane }).await.ok(),
+                    (true, Some(actor)) => actor.send(Probe { pane, ports }).await.ok(),
                     _ => None,
                 };
                 let down = !running

@@ -162,6 +162,7 @@ impl Orchestration {
             let ready = actor
                 .send(AwaitReady {
                     pane_pid: launched.pane_pid,
+                    since: None,
                     deadline,
                 })
                 .await
@@ -173,12 +174,25 @@ impl Orchestration {
     }
 
     /// Wait until an already running dependency is healthy.
-    pub(super) async fn await_running(&self, name: &str, pane_pid: u32) -> (String, Outcome) {
+    pub(super) async fn await_running(
+        &self,
+        name: &str,
+        pane: &panes::PaneInfo,
+    ) -> (String, Outcome) {
+        let (pane_pid, up) = (
+            pane.pane_pid,
+            crate::timefmt::elapsed_since(&pane.started_at),
+        );
+        let since = up.and_then(|up| std::time::Instant::now().checked_sub(up));
         let outcome = async {
             let actor = self.actor(name)?;
             let deadline = self.cfg.task(name).expect("known task").ready_deadline();
             let ready = actor
-                .send(AwaitReady { pane_pid, deadline })
+                .send(AwaitReady {
+                    pane_pid,
+                    since,
+                    deadline,
+                })
                 .await
                 .map_err(mailbox)?;
             Ok(Outcome::AlreadyRunning(ready))
@@ -220,7 +234,7 @@ impl Orchestration {
                     .pane(dep)
                     .filter(|p| !p.dead && process::pid_alive(p.pane_pid))
                 {
-                    Some(p) => inflight.push(self.await_running_boxed(dep, p.pane_pid)),
+                    Some(p) => inflight.push(self.await_running_boxed(dep, p)),
                     None if done => {
                         ready.insert(dep.clone(), Ok(()));
                     }
@@ -342,9 +356,9 @@ impl Orchestration {
     pub(super) fn await_running_boxed<'a>(
         &'a self,
         name: &'a str,
-        pane_pid: u32,
+        pane: &'a panes::PaneInfo,
     ) -> futures_util::future::BoxFuture<'a, (String, Outcome)> {
-        Box::pin(self.await_running(name, pane_pid))
+        Box::pin(self.await_running(name, pane))
     }
 }
 

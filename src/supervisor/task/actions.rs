@@ -52,6 +52,13 @@ pub(super) fn alive(pane: &Option<PaneInfo>) -> bool {
         .is_some_and(|p| !p.dead && process::pid_alive(p.pane_pid))
 }
 
+/// How long the pane's run has been alive (None: it is not); a run whose start
+/// time is unknown (a window of an older taskmux) counts as long up.
+pub(super) fn uptime(pane: &Option<PaneInfo>) -> Option<Duration> {
+    let p = pane.as_ref().filter(|_| alive(pane))?;
+    Some(crate::timefmt::elapsed_since(&p.started_at).unwrap_or(Duration::MAX))
+}
+
 /// Where a launch takes the task's environment from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum EnvSource {
@@ -81,8 +88,10 @@ pub(super) async fn launch(
             ),
         ));
     }
+    let (cfg, ports) = super::ports::for_launch(&ctx, &cfg, pane.as_ref()).await?;
     let mut freed_port = Vec::new();
-    if let Some(port) = cfg.port {
+    // An auto port was just found free; a fixed one may be held by a stale run.
+    if let (Some(port), false) = (cfg.port, cfg.port_auto) {
         freed_port = process::free_port(port, Duration::from_secs(2)).await;
     }
     task_hook(&ctx, &cfg, HookKind::BeforeStart).await?;
@@ -93,7 +102,10 @@ pub(super) async fn launch(
         .await
         .map_err(|e| Error::io(format!("creating {}", logs.display()), e))?;
     let env_file = crate::exec_env::env_file(&ctx.session, &cfg.name);
-    if env == EnvSource::Caller || !tokio::fs::try_exists(&env_file).await.unwrap_or(false) {
+    // A restart keeps the environment of the run before, unless its ports are
+    // picked again (an auto port, or another task's that may have moved).
+    let rewrite = env == EnvSource::Caller || cfg.needs_ports();
+    if rewrite || !tokio::fs::try_exists(&env_file).await.unwrap_or(false) {
         crate::exec_env::write(env_file.clone(), task_env(&ctx, &cfg)).await?;
     }
     let spec = crate::supervisor::launch_spec::build(&ctx, &cfg, pane.is_some(), run, &env_file);
@@ -106,7 +118,9 @@ pub(super) async fn launch(
         window_id: started.window_id,
         pane_id: started.pane_id,
         run,
+        port: cfg.port,
         freed_port,
+        ports,
     })
 }
 
@@ -261,7 +275,7 @@ pub(super) async fn probe_once(
     cfg: &TaskConfig,
     pane: &Option<PaneInfo>,
 ) -> ProbeResult {
-    let spec = probe::spec_for(cfg, &ctx.shell, &ctx.session, alive(pane));
+    let spec = probe::spec_for(cfg, &ctx.shell, &ctx.session, uptime(pane));
     probe::probe(&spec, cfg.health_timeout).await
 }
 
@@ -288,6 +302,7 @@ pub(super) async fn await_ready(
     ctx: TaskContext,
     cfg: TaskConfig,
     pane_pid: u32,
+    since: Instant,
     deadline: Duration,
 ) -> Result<(), String> {
     let began = Instant::now();
@@ -302,7 +317,7 @@ pub(super) async fn await_ready(
             });
             return Err(format!("task '{}' {how} before becoming healthy", cfg.name));
         }
-        let spec = probe::spec_for(&cfg, &ctx.shell, &ctx.session, true);
+        let spec = probe::spec_for(&cfg, &ctx.shell, &ctx.session, Some(since.elapsed()));
         let result = probe::probe(&spec, cfg.health_timeout).await;
         if result.healthy {
             // Dependents start now; the verdict is written meanwhile.

@@ -63,7 +63,13 @@ impl Handler<AwaitReady> for TaskActor {
                 super::job::await_completion(self.ctx.clone(), self.cfg.clone(), pid, msg.deadline);
             return Box::pin(fut.into_actor(self));
         }
-        let fut = await_ready(self.ctx.clone(), self.cfg.clone(), pid, msg.deadline);
+        // The run's start: a task without a probe is up once alive MIN_UPTIME.
+        let since = match (&self.life, msg.since) {
+            (_, Some(since)) => since,
+            (Life::Running(run), None) if run.pane_pid == pid => run.since,
+            _ => std::time::Instant::now(),
+        };
+        let fut = await_ready(self.ctx.clone(), self.run_cfg(), pid, since, msg.deadline);
         Box::pin(fut.into_actor(self).map(move |res, act, _| {
             if res.is_ok() {
                 act.note_health(pid, Health::Healthy);
@@ -127,7 +133,13 @@ impl Handler<Probe> for TaskActor {
 
     fn handle(&mut self, msg: Probe, _: &mut Context<Self>) -> Self::Result {
         let ctx = self.ctx.clone();
-        let cfg = self.cfg.clone();
+        // The ports the session's windows hold now (this process may not have
+        // launched the run).
+        let cfg = if self.cfg.needs_ports() {
+            self.cfg.resolved(&msg.ports)
+        } else {
+            self.cfg.clone()
+        };
         let fut = async move {
             let result = probe_once(&ctx, &cfg, &msg.pane).await;
             // Written only when it changes (one tmux call saved per probe).

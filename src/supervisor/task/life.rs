@@ -63,6 +63,9 @@ pub struct Run {
     pub unsettled_since: Option<Instant>,
     /// Why a restart for failing probes is held back (a dependency is down).
     pub waiting_for: Option<String>,
+    /// The ports this run was given and named (`port = "auto"`,
+    /// `${tasks.NAME.port}`): what its probes use.
+    pub ports: crate::config::Ports,
 }
 
 impl Run {
@@ -81,6 +84,7 @@ impl Run {
             recovering: false,
             unsettled_since: None,
             waiting_for: None,
+            ports: Default::default(),
         }
     }
 

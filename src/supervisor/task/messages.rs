@@ -26,8 +26,15 @@ pub struct Launched {
     pub window_id: String,
     pub pane_id: String,
     pub run: u32,
+    /// The port the run was given (a fixed one, or the one picked for `auto`).
+    #[serde(default)]
+    pub port: Option<u16>,
     /// Processes that held the task's port and were stopped.
     pub freed_port: Vec<Listener>,
+    /// The ports of the session's tasks this run was launched with (its own and
+    /// those its `${tasks.NAME.port}` named): what its probes use.
+    #[serde(skip)]
+    pub ports: crate::config::Ports,
 }
 
 /// Probe quickly until the task is healthy, it dies, or the deadline passes.
@@ -36,6 +43,9 @@ pub struct Launched {
 pub struct AwaitReady {
     /// The pane process launched (dead means the task ended).
     pub pane_pid: u32,
+    /// When the run began, if the caller knows better than this actor (a run it
+    /// did not launch): a task without a probe is up once alive MIN_UPTIME.
+    pub since: Option<std::time::Instant>,
     pub deadline: std::time::Duration,
 }
 
@@ -71,6 +81,8 @@ pub struct Kill {
 #[rtype(result = "ProbeResult")]
 pub struct Probe {
     pub pane: Option<PaneInfo>,
+    /// The ports the session's tasks have now (`SessionSnapshot::ports`).
+    pub ports: crate::config::Ports,
 }
 
 /// The task's pane in the latest session snapshot, checked against /proc

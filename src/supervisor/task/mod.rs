@@ -8,13 +8,15 @@
 //! * `job.rs` — a job (`run = "once"`) as a dependency: waiting for its completion;
 //! * `resident.rs` — the resident behaviour: adopt, notice exits, backoff and
 //!   restarts (decisions: `supervisor::policy::decide`);
-//! * `probing.rs` — the resident health timer and health verdicts.
+//! * `probing.rs` — the resident health timer and health verdicts;
+//! * `ports.rs` — the ports one launch sees (`port = "auto"`, `${tasks.NAME.port}`).
 
 pub mod actions;
 pub mod handlers;
 pub mod job;
 pub mod life;
 pub mod messages;
+pub mod ports;
 pub mod probing;
 pub mod resident;
 
@@ -72,6 +74,14 @@ impl TaskActor {
     pub(super) fn enter(&mut self, next: Life, ctx: &mut Context<Self>) {
         for timer in std::mem::replace(&mut self.life, next).timers() {
             ctx.cancel_future(timer);
+        }
+    }
+
+    /// The config as the tracked run sees it (its ports filled in).
+    pub(super) fn run_cfg(&self) -> TaskConfig {
+        match &self.life {
+            Life::Running(run) if !run.ports.is_empty() => self.cfg.resolved(&run.ports),
+            _ => self.cfg.clone(),
         }
     }
 

@@ -66,7 +66,8 @@ impl TaskActor {
             return;
         }
         run.probing = true;
-        let spec = probe::spec_for(&self.cfg, &self.ctx.shell, &self.ctx.session, !run.ended);
+        let alive = (!run.ended).then(|| run.since.elapsed());
+        let spec = probe::spec_for(&self.run_cfg(), &self.ctx.shell, &self.ctx.session, alive);
         let timeout = self.cfg.health_timeout;
         let fut = async move {
             // probe() honours the timeout itself; this is a backstop.

@@ -35,6 +35,7 @@ impl TaskActor {
         ctx: &mut Context<Self>,
     ) {
         let mut run = Run::new(launched.pane_pid);
+        run.ports = launched.ports.clone();
         match attempt {
             Some(n) => {
                 self.restarts = n;
@@ -51,7 +52,7 @@ impl TaskActor {
         self.publish(
             EventKind::Started,
             json!({"pid": launched.pid, "run": launched.run, "restarts": self.restarts,
-                   "automatic": attempt.is_some()}),
+                   "automatic": attempt.is_some(), "port": launched.port}),
         );
         if self.supervising {
             // The run may already have ended while the launch was in flight.
@@ -319,6 +320,13 @@ impl TaskActor {
         let known = !matches!(self.life, Life::Idle);
         self.restarts = pane.restarts;
         let mut run = Run::new(pane.pane_pid);
+        // The run began before this supervisor saw it (its uptime counts from then).
+        if let Some(up) = crate::timefmt::elapsed_since(&pane.started_at) {
+            run.since = Instant::now().checked_sub(up).unwrap_or(run.since);
+        }
+        if let (true, Some(port)) = (self.cfg.port_auto, pane.port) {
+            run.ports.insert(self.cfg.name.clone(), port);
+        }
         if let TaskState::Running { health } = state::from_pane(pane) {
             if health == Health::Healthy {
                 run.healthy_since = Some(Instant::now());
