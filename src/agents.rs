@@ -102,6 +102,8 @@ pub fn block(cfg: Option<&Config>) -> String {
          - `taskmux logs TASK -n 50`: last lines of a task's log\n\
          - `c=$(taskmux mark)` before an edit, then `taskmux logs --after \"$c\"`: only what\n\
          \x20 the tasks printed since (no re-reading whole logs)\n\
+         - `taskmux wait TASK --for 'log:ready in' --after \"$c\"`: wait for the line that says\n\
+         \x20 your edit was picked up (also `--for port`, `--for exit`), not a fixed sleep\n\
          - `taskmux why TASK`: why it is down, its first error and the command that fixes it\n\
          - `taskmux logs -g PATTERN`: search all logs; `taskmux logs --since 5m`: recent lines\n\
          - `taskmux restart TASK --wait`: restart after changing code or config, return once healthy\n\
@@ -125,6 +127,15 @@ pub fn block(cfg: Option<&Config>) -> String {
                 s.push_str(&format!("- `{}`: `{}`", t.name, t.command.trim()));
                 if let Some(p) = t.port {
                     s.push_str(&format!(" (port {p})"));
+                }
+                if t.port_auto {
+                    s.push_str(&format!(
+                        " (port picked per start: `taskmux status` shows it; others say `${{tasks.{}.port}}`)",
+                        t.name
+                    ));
+                }
+                if t.is_job() {
+                    s.push_str(" (a job: runs to completion, its dependents start after exit 0)");
                 }
                 if !t.auto_start {
                     s.push_str(" (manual: `taskmux start ");
