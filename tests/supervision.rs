@@ -636,6 +636,14 @@ health_retries = 2
     );
     assert_eq!(pid_of(&sb, "api"), api_pid, "api was restarted");
     assert_eq!(sb.task("api")["restarts"], 0);
+    // status shows it as a state, with the dependency it waits for.
+    let api = sb.task("api");
+    assert_eq!(api["state"], "waiting", "{api}");
+    assert_eq!(api["detail"]["state"], "waiting", "{api}");
+    assert!(api["reason"].as_str().unwrap().contains("'db'"), "{api}");
+    assert_eq!(api["running"], true, "{api}");
+    let why = sb.run(&["--json", "why", "api"]).code(1).json();
+    assert_eq!(why["fix"], "taskmux why db", "{why}");
     // db is back and api is still unhealthy: now it is restarted.
     sb.run(&["start", "db"]).ok();
     let evs = wait_events(&sb, "deps2", "restarting", "api", 1, 15);

@@ -613,12 +613,16 @@ auto_start = false
     let v = sb.run(&["--json", "start"]).code(1).json();
     assert_eq!(v["skipped"][0]["task"], "needs", "{v}");
     assert!(!sb.path("needs-started").exists());
-    let w = sb.run(&["--json", "wait", "flaky", "-t", "5s"]).code(1).json();
+    let w = sb
+        .run(&["--json", "wait", "flaky", "-t", "5s"])
+        .code(1)
+        .json();
     assert_eq!(w["tasks"][0]["status"], "failed", "{w}");
     let evs = events(&sb, "uptime");
     assert!(
-        !evs.iter()
-            .any(|e| e["task"] == "flaky" && e["event"] == "health_changed" && e["data"]["healthy"] == true),
+        !evs.iter().any(|e| e["task"] == "flaky"
+            && e["event"] == "health_changed"
+            && e["data"]["healthy"] == true),
         "{evs:?}"
     );
     // A steady one is met once it has been alive for the minimum uptime.

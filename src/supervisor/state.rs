@@ -35,6 +35,9 @@ pub enum TaskState {
     },
     /// Waiting out the restart backoff.
     Backoff { attempt: u32, delay_ms: u64 },
+    /// Alive but failing its probe because a dependency is not healthy: a
+    /// supervisor holds its restart back until the dependency is healthy again.
+    Waiting { reason: String },
     /// A job (`run = "once"`) that ran to completion: it exited 0 after `elapsed_ms`.
     Completed { elapsed_ms: Option<u64> },
     /// Gave up after max_restarts.
@@ -62,6 +65,7 @@ impl TaskState {
                 (None, None) => "exited".into(),
             },
             TaskState::Backoff { .. } => "backoff".into(),
+            TaskState::Waiting { .. } => "waiting".into(),
             TaskState::Completed { elapsed_ms } => match elapsed_ms {
                 Some(ms) => format!("completed (exit 0, {:.1} s)", *ms as f64 / 1000.0),
                 None => "completed (exit 0)".into(),
@@ -81,7 +85,10 @@ impl TaskState {
 
     /// True while the task's process is alive.
     pub fn is_running(&self) -> bool {
-        matches!(self, TaskState::Running { .. } | TaskState::Starting)
+        matches!(
+            self,
+            TaskState::Running { .. } | TaskState::Starting | TaskState::Waiting { .. }
+        )
     }
 
     /// True when the task is where it should be for its dependents: a job that
@@ -110,6 +117,9 @@ impl TaskState {
                 health: Health::Unhealthy(r),
             } => Some(r.clone()),
             TaskState::Failed { reason } | TaskState::Skipped { reason } => Some(reason.clone()),
+            TaskState::Waiting { reason } => Some(format!(
+                "{reason}: restarted once it is healthy again, if still failing"
+            )),
             TaskState::Exited { code, signal } => {
                 Some(super::policy::describe_exit(*code, *signal))
             }

@@ -189,6 +189,14 @@ pub fn build(
                     };
                 }
             }
+            // A supervisor holds a restart back for a dependency (only while one runs).
+            if let (true, TaskState::Running { .. }, Some(p)) = (supervised, &st, pane) {
+                if let crate::tmux::options::Verdict::Waiting(reason) = &p.verdict {
+                    st = TaskState::Waiting {
+                        reason: reason.clone(),
+                    };
+                }
+            }
             let running = st.is_running();
             let started_at = pane.filter(|_| running).map(|p| p.started_at.clone());
             let uptime_seconds = started_at.as_deref().and_then(timefmt::seconds_since);

@@ -335,6 +335,14 @@ fn judge(
             Some("taskmux start --wait".to_string()),
         ),
         TaskState::Stopping => (Cause::Stopping, "being stopped".into(), None),
+        TaskState::Waiting { reason } => (
+            Cause::DependencyFailed,
+            format!("running, but failing its probe while {reason}; the supervisor restarts it once that dependency is healthy"),
+            Some(match unhealthy_deps.first() {
+                Some(d) => format!("taskmux why {d}"),
+                None => logs.clone(),
+            }),
+        ),
         TaskState::Completed { .. } => (
             Cause::Completed,
             "a job (run = \"once\") that ran to completion: it exited 0".into(),

@@ -112,6 +112,9 @@ pub enum Verdict {
     },
     /// The supervisor gave up (max_restarts), and why.
     Failed(String),
+    /// A restart for failing probes is held back: the dependency named is not
+    /// healthy (the task is restarted once it is, if it still fails).
+    Waiting(String),
 }
 
 impl fmt::Display for Verdict {
@@ -128,6 +131,7 @@ impl fmt::Display for Verdict {
                 until.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
             ),
             Verdict::Failed(reason) => write!(f, "failed: {reason}"),
+            Verdict::Waiting(reason) => write!(f, "waiting: {reason}"),
         }
     }
 }
@@ -137,6 +141,9 @@ impl FromStr for Verdict {
     fn from_str(s: &str) -> Result<Self, ()> {
         if let Some(reason) = s.strip_prefix("failed: ") {
             return Ok(Verdict::Failed(reason.to_string()));
+        }
+        if let Some(reason) = s.strip_prefix("waiting: ") {
+            return Ok(Verdict::Waiting(reason.to_string()));
         }
         let backoff = || -> Option<Verdict> {
             let mut parts = s.strip_prefix("backoff: ")?.split(' ');
@@ -187,6 +194,7 @@ mod tests {
         for v in [
             Verdict::None,
             Verdict::Failed("exited with code 1; gave up after 3 restarts".into()),
+            Verdict::Waiting("dependency 'db' was stopped by hand".into()),
             Verdict::Backoff {
                 attempt: 2,
                 delay_ms: 4000,

@@ -9,6 +9,7 @@ use crate::supervisor::events::EventKind;
 use crate::supervisor::policy::{self, Trigger};
 use crate::supervisor::session::resident_messages::{DependenciesReady, TaskRecovered};
 use crate::supervisor::state::Health;
+use crate::tmux::options::Verdict;
 use crate::tmux::panes::opt;
 use actix::prelude::*;
 use serde_json::json;
@@ -125,6 +126,12 @@ impl TaskActor {
         };
         if result.healthy {
             run.fail_streak = 0;
+            if run.waiting_for.is_some() {
+                self.stop_waiting(pid, ctx);
+            }
+            let Some(run) = self.life.run_of(pid) else {
+                return;
+            };
             let recovered = std::mem::take(&mut run.recovering);
             let steady = run
                 .healthy_since
@@ -158,6 +165,15 @@ impl TaskActor {
         self.schedule_probe(self.cfg.health_interval, ctx);
     }
 
+    /// The run of `pid` no longer waits for a dependency: clear what `status` shows.
+    fn stop_waiting(&mut self, pid: u32, ctx: &mut Context<Self>) {
+        if let Some(run) = self.life.run_of(pid) {
+            if run.waiting_for.take().is_some() {
+                self.set_option(ctx, opt::VERDICT, String::new());
+            }
+        }
+    }
+
     /// The probe keeps failing: restart under the policy, unless a dependency is
     /// not healthy; then say so once (`waiting`), leave the restart counter alone,
     /// and look again (a restart follows once the dependency is healthy, if this
@@ -180,11 +196,13 @@ impl TaskActor {
                     if run.waiting_for.as_deref() != Some(why.as_str()) {
                         run.waiting_for = Some(why.clone());
                         act.publish(EventKind::Waiting, json!({ "reason": why }));
+                        // Shown by `status` (of any process) as the state `waiting`.
+                        act.set_option(ctx, opt::VERDICT, Verdict::Waiting(why).to_string());
                     }
                     act.schedule_probe(DEPENDENCY_RECHECK, ctx);
                 }
                 None => {
-                    run.waiting_for = None;
+                    act.stop_waiting(pid, ctx);
                     if !act.react(Trigger::Unhealthy, reason, ctx) {
                         act.schedule_probe(act.cfg.health_interval, ctx);
                     }
