@@ -633,3 +633,40 @@ auto_start = false
     assert!(ms >= 500, "met only after ~1 s of uptime: {w}");
     sb.run(&["stop"]).ok();
 }
+
+#[test]
+fn the_start_spinner_says_what_it_waits_for() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"
+name = "spin"
+[tasks.db]
+command = "sleep 1; touch ready; exec sleep 300"
+health_check = "test -f ready"
+[tasks.api]
+command = "sleep 300"
+depends_on = ["db"]
+"#,
+    );
+    // A terminal (script(1) gives the command a pty): the spinner is drawn.
+    let line = format!("{} start", common::bin());
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(&sb.work);
+    // The sandbox's environment, removals included (never the user's tmux).
+    for (k, v) in sb.cmd(&[]).get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    let r: Run = script.output().unwrap().into();
+    assert_eq!(r.code, 0, "{}", r.all());
+    let text = r.stdout.replace('\r', "\n");
+    assert!(
+        text.contains("waiting for db: shell: exit 1,") && text.contains("s left"),
+        "{text}"
+    );
+    sb.run(&["stop"]).ok();
+}

@@ -66,7 +66,7 @@ pub fn run(cfg: &Config, names: Vec<String>, timeout: Duration) -> Result<WaitRe
                             last: &BTreeMap<String, Verdict>,
                             elapsed: Duration| {
             if tty {
-                spin(names, now, elapsed, frame);
+                spin(names, now, elapsed, timeout, frame);
                 frame += 1;
             } else {
                 changes(names, now, last);
@@ -116,7 +116,13 @@ pub fn print_failure(report: &WaitReport, json: bool) {
 }
 
 /// A terminal: one spinner line naming what is still waited for.
-fn spin(names: &[String], now: &BTreeMap<String, Verdict>, elapsed: Duration, frame: usize) {
+fn spin(
+    names: &[String],
+    now: &BTreeMap<String, Verdict>,
+    elapsed: Duration,
+    timeout: Duration,
+    frame: usize,
+) {
     let pending: Vec<String> = names
         .iter()
         .filter_map(|n| match now.get(n) {
@@ -127,9 +133,10 @@ fn spin(names: &[String], now: &BTreeMap<String, Verdict>, elapsed: Duration, fr
         })
         .collect();
     let mut line = format!(
-        "{} waiting {:.0}s for {}",
+        "{} waiting {:.0}s ({:.0}s left) for {}",
         crate::spinner::FRAMES[frame % crate::spinner::FRAMES.len()],
         elapsed.as_secs_f64(),
+        timeout.saturating_sub(elapsed).as_secs_f64(),
         pending.join(", ")
     );
     line.truncate(line.char_indices().nth(200).map_or(line.len(), |(i, _)| i));

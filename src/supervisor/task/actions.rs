@@ -325,6 +325,11 @@ pub(super) async fn await_ready(
             return Ok(());
         }
         let last = format!("{}: {}", result.method, result.detail);
+        crate::spinner::note(format!(
+            "waiting for {}: {last}, {}s left",
+            cfg.name,
+            until.saturating_duration_since(Instant::now()).as_secs()
+        ));
         if Instant::now() >= until {
             return Err(format!(
                 "task '{}' did not become healthy within {} (last probe: {last})",

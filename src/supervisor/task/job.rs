@@ -36,6 +36,11 @@ pub async fn await_completion(
                 cfg.name
             ));
         }
+        crate::spinner::note(format!(
+            "waiting for job {} to complete ({}s)",
+            cfg.name,
+            began.elapsed().as_secs()
+        ));
         let poll = if began.elapsed() < FAST_FOR {
             FAST_POLL
         } else {
