@@ -18,6 +18,10 @@ fn main() {
             std::process::exit(code);
         }
     }
+    // A shell asking for completions (`COMPLETE=bash taskmux -- …`): answer, exit.
+    if std::env::var_os("COMPLETE").is_some() {
+        commands::completions::answer_if_asked();
+    }
     let json = argv.iter().any(|a| a == "--json");
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

@@ -389,13 +389,47 @@ auto_start = false
 #[test]
 fn completions_for_each_shell() {
     let sb = Sandbox::new();
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let r = sb.run(&["completions", shell]).ok();
         assert!(r.stdout.len() > 100, "{shell}: {}", r.stdout);
         assert!(r.stdout.contains("taskmux"), "{shell}");
-        assert!(r.stdout.contains("wait"), "{shell}");
+        assert!(r.stdout.contains("COMPLETE"), "{shell}");
     }
     sb.run(&["completions", "tcsh"]).code(2);
+
+    // Task names complete, from the taskmux.toml of the directory: a real bash
+    // sources the script and asks as it would on Tab.
+    sb.config("[tasks.api]\ncommand = \"sleep 1\"\n[tasks.web]\ncommand = \"sleep 1\"\n");
+    let script = sb.run(&["completions", "bash"]).ok().stdout;
+    std::fs::write(sb.path("complete.bash"), script).unwrap();
+    let ask = |words: &str, cword: usize| -> Vec<String> {
+        let line = format!(
+            "source complete.bash; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_TYPE=9; \
+             _clap_complete_taskmux taskmux \"${{COMP_WORDS[{cword}]}}\" taskmux; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let mut cmd = std::process::Command::new("bash");
+        cmd.args(["--norc", "-c", &line]).current_dir(&sb.work);
+        for (k, v) in sb.cmd(&[]).get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        let out = cmd.output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    assert_eq!(ask("taskmux restart w", 2), vec!["web"]);
+    let all = ask("taskmux logs ''", 2);
+    assert!(
+        all.contains(&"api".to_string()) && all.contains(&"web".to_string()),
+        "{all:?}"
+    );
+    assert!(ask("taskmux st", 1).contains(&"status".to_string()));
 }
 
 fn examples_dir() -> PathBuf {
