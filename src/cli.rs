@@ -5,7 +5,14 @@ use std::path::PathBuf;
 
 /// tmux-based task supervisor for development stacks, built for LLM coding agents.
 #[derive(Debug, Parser)]
-#[command(name = "taskmux", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "taskmux",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Config file (default: taskmux.toml in the current directory or a parent).
     #[arg(
@@ -92,6 +99,9 @@ pub enum Command {
     /// Serve MCP over stdio for coding agents (tools, resources, crash
     /// notifications); or `mcp install` to register it with your agents.
     Mcp(McpArgs),
+    /// Help on a command (`taskmux help start`), or on taskmux.toml's keys
+    /// (`taskmux help config`).
+    Help(HelpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +231,12 @@ pub struct EventsArgs {
     /// Only the last N events (after the other filters).
     #[arg(short = 'n', long = "lines", value_name = "N")]
     pub lines: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// `config` (every key of taskmux.toml), or a command (`daemon stop`).
+    pub topic: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -506,3 +506,29 @@ fn fullstack_example_starts_and_becomes_healthy() {
     sb.run(&["stop"]).ok();
     assert!(!sb.path(".migrate-complete").exists());
 }
+
+#[test]
+fn help_config_answers_from_an_installed_binary() {
+    let sb = Sandbox::new();
+    // The header init writes points at it …
+    sb.run(&["init", "--defaults"]).ok();
+    let toml = std::fs::read_to_string(sb.path("taskmux.toml")).unwrap();
+    assert!(toml.contains("`taskmux help config`"), "{toml}");
+    // … and it answers without the repository: every task key is there.
+    let text = sb.run(&["help", "config"]).ok().stdout;
+    for key in [
+        "`ready_log`",
+        "`run`",
+        "`depends_on`",
+        "`port`",
+        "${tasks.NAME.port}",
+    ] {
+        assert!(text.contains(key), "{key} missing from help config");
+    }
+    let start = sb.run(&["help", "start"]).ok().stdout;
+    assert!(start.contains("Usage: taskmux start"), "{start}");
+    let stop = sb.run(&["help", "daemon", "stop"]).ok().stdout;
+    assert!(stop.contains("Usage: taskmux daemon stop"), "{stop}");
+    let r = sb.run(&["help", "strat"]).code(2);
+    assert!(r.stderr.contains("did you mean 'start'?"), "{}", r.stderr);
+}

@@ -52,7 +52,7 @@ fn config_or_new(explicit: Option<&Path>) -> Result<(std::path::PathBuf, bool)> 
                 .unwrap_or_else(|| "taskmux".into());
             let name = crate::config::load::sanitize_name(&dir_name);
             let text = format!(
-                "# taskmux configuration (created by `taskmux add`). See docs/configuration.md.\nname = \"{name}\"\n"
+                "# taskmux configuration (created by `taskmux add`). Every key: `taskmux help config`.\nname = \"{name}\"\n"
             );
             config::edit::write_atomic(&path, &text)?;
             Ok((path, true))

@@ -186,7 +186,7 @@ pub fn render(name: &str, proposed: &[Proposal]) -> String {
          #   taskmux status   state of every task     taskmux wait    block until all are healthy\n\
          #   taskmux logs -n 50 TASK                  taskmux add NAME \"COMMAND\"\n\
          #\n\
-         # Every key is described in docs/configuration.md of taskmux.\n\n",
+         # Every key is described by `taskmux help config`.\n\n",
     );
     let _ = writeln!(s, "name = {}", quote(name));
     s.push_str(

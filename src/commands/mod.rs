@@ -5,6 +5,7 @@ pub mod completions;
 pub mod daemon;
 pub mod dashboard;
 pub mod edit;
+pub mod help;
 pub mod init;
 pub mod init_prompt;
 pub mod lifecycle;
@@ -24,6 +25,7 @@ use crate::error::Result;
 pub fn run(cli: Cli) -> Result<i32> {
     let json = cli.json;
     match cli.command {
+        Command::Help(a) => help::help(&a.topic, json),
         Command::Start(a) => {
             let cfg = load(&cli.config, &cli.session)?;
             if a.daemon || cfg.daemon == Some(true) {
