@@ -177,7 +177,7 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct WaitArgs {
     /// Tasks to wait for (none = every auto_start task).
-    #[arg(add = crate::commands::completions::task_names())]
+    #[arg(add = crate::completion::task_names())]
     pub tasks: Vec<String>,
     /// Give up after this long (seconds, or like 500ms, 2m).
     #[arg(long, short = 't', default_value = "60s", value_name = "DURATION")]
@@ -223,7 +223,7 @@ pub enum DaemonAction {
 #[derive(Debug, Args)]
 pub struct EventsArgs {
     /// Only events of this task.
-    #[arg(long, add = crate::commands::completions::task_names())]
+    #[arg(long, add = crate::completion::task_names())]
     pub task: Option<String>,
     /// Only events since this time: 10m, 1h30m, 2026-01-01T14:00 (local), RFC 3339.
     #[arg(long)]
@@ -242,14 +242,14 @@ pub struct HelpArgs {
 #[derive(Debug, Args)]
 pub struct TaskNames {
     /// Task names (none = all).
-    #[arg(add = crate::commands::completions::task_names())]
+    #[arg(add = crate::completion::task_names())]
     pub tasks: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct StartArgs {
     /// Task names (none = all).
-    #[arg(add = crate::commands::completions::task_names())]
+    #[arg(add = crate::completion::task_names())]
     pub tasks: Vec<String>,
     /// Also start the session's daemon in the background (loopback, a free port)
     /// when none runs, so crashes are restarted; `daemon = true` in the config does
@@ -263,7 +263,7 @@ pub struct StartArgs {
 #[derive(Debug, Args)]
 pub struct RestartArgs {
     /// Task names (none = every running task plus the auto_start ones).
-    #[arg(add = crate::commands::completions::task_names())]
+    #[arg(add = crate::completion::task_names())]
     pub tasks: Vec<String>,
     #[command(flatten)]
     pub then: WaitFlags,
@@ -290,7 +290,7 @@ pub struct WaitFlags {
 #[derive(Debug, Args)]
 pub struct OneTask {
     /// Task name.
-    #[arg(add = crate::commands::completions::task_names())]
+    #[arg(add = crate::completion::task_names())]
     pub task: String,
 }
 

@@ -5,7 +5,6 @@
 use crate::cli::Cli;
 use crate::error::Result;
 use clap::CommandFactory;
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 use clap_complete::Shell;
 
@@ -18,26 +17,6 @@ pub fn answer_if_asked() {
     clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(VAR)
         .complete();
-}
-
-/// Task-name candidates for a task argument: the tasks of the config found from
-/// the current directory (or `TASKMUX_CONFIG`), each with its command as help.
-pub fn task_names() -> ArgValueCandidates {
-    ArgValueCandidates::new(|| {
-        let explicit = std::env::var_os("TASKMUX_CONFIG").map(std::path::PathBuf::from);
-        let Ok(path) = crate::config::find_config(explicit.as_deref()) else {
-            return Vec::new();
-        };
-        let Ok(cfg) = crate::config::load(&path) else {
-            return Vec::new();
-        };
-        cfg.tasks
-            .iter()
-            .map(|t| {
-                CompletionCandidate::new(&t.name).help(Some(t.command.trim().to_string().into()))
-            })
-            .collect()
-    })
 }
 
 /// `taskmux completions SHELL`: the script that registers taskmux's completions

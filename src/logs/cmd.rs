@@ -22,7 +22,7 @@ const FOLLOW_INTERVAL: Duration = Duration::from_millis(50);
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LogsArgs {
     /// Only this task (default: all tasks, interleaved by time).
-    #[arg(add = crate::commands::completions::task_names())]
+    #[arg(add = crate::completion::task_names())]
     pub task: Option<String>,
     /// Show the last N lines (matching lines with -g) [default: 100; 10 with -f].
     #[arg(short = 'n', long, value_name = "N")]
