@@ -279,3 +279,76 @@ fn inspect_probes_health_fresh() {
     // The verdict is kept for status.
     assert_eq!(sb.task("api")["state"], "healthy");
 }
+
+#[test]
+fn check_reports_every_problem_at_once() {
+    let sb = Sandbox::new();
+    sb.config(concat!(
+        "name = \"many\"\n",
+        "[tasks.api]\n",
+        "command = \"x\"\n",
+        "prot = 8000\n",
+        "[tasks.web]\n",
+        "command = \"y\"\n",
+        "depends_on = [\"apx\", \"db\"]\n",
+        "restart_policy = \"sometimes\"\n",
+    ));
+    let r = sb.run(&["check"]).code(2);
+    assert!(r.stderr.contains("4 problems in"), "{}", r.stderr);
+    for want in [
+        "taskmux.toml:4:1: unknown key 'prot' in task 'api' (did you mean 'port'?)",
+        "taskmux.toml:7:15: task 'web' depends on unknown task 'apx'",
+        "taskmux.toml:7:22: task 'web' depends on unknown task 'db'",
+        "taskmux.toml:8:18: tasks.web.restart_policy: expected",
+    ] {
+        assert!(r.stderr.contains(want), "{want}\n{}", r.stderr);
+    }
+    // --json carries them all in the message, with ok: false.
+    let v = sb.run(&["--json", "check"]).code(2).json();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["error"]["code"], "invalid_config");
+    assert_eq!(
+        v["error"]["message"].as_str().unwrap().lines().count(),
+        5,
+        "{v}"
+    );
+    // status still shows the stack, with the problems under it.
+    let r = sb.run(&["status"]).code(2);
+    assert!(r.stderr.contains("4 problems in"), "{}", r.stderr);
+}
+
+#[test]
+fn add_validates_the_new_task_as_load_does_in_its_own_terms() {
+    let sb = Sandbox::new();
+    let original = "# my stack\nname = \"addv\"\n\n[tasks.web]\ncommand = \"npm run dev\"\nport = 5173\n";
+    sb.config(original);
+    // A port another task has: refused at add, not left for check to find.
+    let r = sb
+        .run(&["add", "docs", "mkdocs serve", "--port", "5173"])
+        .code(2);
+    assert!(
+        r.stderr.contains("port 5173 is already the port of task 'web'"),
+        "{}",
+        r.stderr
+    );
+    // A problem of the new task is said without positions in a file never written.
+    let r = sb
+        .run(&["add", "api", "x", "--depends-on", "wbe"])
+        .code(2);
+    assert!(
+        r.stderr.contains("task 'api' was not added: task 'api' depends on unknown task 'wbe'; known tasks: web"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("taskmux.toml:"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(sb.path("taskmux.toml")).unwrap(), original);
+    // A file that does not load is not edited; its own problems keep their positions.
+    sb.config("name = \"addv\"\n[tasks.web]\ncommand = \"x\"\nbogus = 1\n");
+    let r = sb.run(&["add", "api", "y"]).code(2);
+    assert!(
+        r.stderr.contains("does not load, so nothing was added")
+            && r.stderr.contains("taskmux.toml:4:1: unknown key 'bogus'"),
+        "{}",
+        r.stderr
+    );
+}

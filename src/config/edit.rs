@@ -75,6 +75,16 @@ pub fn add_task(path: &Path, task: &NewTask, force: bool) -> Result<()> {
         return Err(Error::usage("the task command must not be empty"));
     }
     let text = read(path)?;
+    // The file as it is must load: then whatever the edited one gets wrong is
+    // the new task's, and is said in its terms (positions in a file nobody has
+    // seen would mislead).
+    let before = load::parse(&text, path).map_err(|e| {
+        Error::config(format!(
+            "{} does not load, so nothing was added; fix it first:\n{}",
+            path.display(),
+            e.message
+        ))
+    })?;
     let mut doc = parse_doc(&text, path)?;
     let root = doc.as_table_mut();
 
@@ -141,8 +151,58 @@ pub fn add_task(path: &Path, task: &NewTask, force: bool) -> Result<()> {
     }
 
     let new_text = ensure_trailing_newline(doc.to_string());
-    load::parse(&new_text, path)?;
+    let after = load::parse(&new_text, path).map_err(|e| {
+        Error::config(format!(
+            "task '{}' was not added: {}",
+            task.name,
+            without_positions(&e.message, path)
+        ))
+    })?;
+    clashes(&before, &after, &task.name)?;
     write_atomic(path, &new_text)
+}
+
+/// A problem `load` allows but `check` reports, refused at once for a new task:
+/// a port another task has.
+fn clashes(
+    before: &crate::config::Config,
+    after: &crate::config::Config,
+    name: &str,
+) -> Result<()> {
+    let Some(port) = after.task(name).and_then(|t| t.port) else {
+        return Ok(());
+    };
+    match before.tasks.iter().find(|t| t.name != name && t.port == Some(port)) {
+        Some(other) => Err(Error::config(format!(
+            "task '{name}' was not added: port {port} is already the port of task '{}' (give it another --port, or none)",
+            other.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `message` without the `PATH:LINE:COL: ` of each problem (they point into the
+/// edited text, which was not written).
+fn without_positions(message: &str, path: &Path) -> String {
+    let prefix = format!("{}:", path.display());
+    let lines: Vec<String> = message
+        .lines()
+        .filter(|l| !l.ends_with(':') || !l.contains("problems in"))
+        .map(|l| {
+            let l = l.trim_start();
+            match l.strip_prefix(&prefix) {
+                // "LINE:COL: message"
+                Some(rest) => rest
+                    .splitn(3, ':')
+                    .nth(2)
+                    .unwrap_or(rest)
+                    .trim_start()
+                    .to_string(),
+                None => l.to_string(),
+            }
+        })
+        .collect();
+    lines.join("; ")
 }
 
 /// Remove task `name` (its table, dotted keys or bare string, and its

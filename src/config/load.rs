@@ -72,11 +72,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"));
-    let cx = Ctx {
-        path: &path,
-        dir: &dir,
-        text,
-    };
+    let cx = Ctx::new(&path, &dir, text);
     let doc = ImDocument::parse(text).map_err(|e| {
         let msg = e
             .message()
@@ -87,7 +83,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
             .join("; ");
         cx.err(e.span(), format!("invalid TOML: {msg}"))
     })?;
-    cx.config(doc.as_table())
+    // Every problem of the file at once (reading went on past each; one that
+    // stopped it is among them).
+    match cx.config(doc.as_table()) {
+        Ok(cfg) => cx.verdict().map(|()| cfg),
+        Err(stopped) => {
+            cx.problem(stopped);
+            cx.verdict()
+                .and(Err(Error::config("internal error: a problem was lost")))
+        }
+    }
 }
 
 /// True if `name` is a valid session or task name: `[A-Za-z0-9_-]+`.

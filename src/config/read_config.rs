@@ -29,46 +29,58 @@ impl Ctx<'_> {
         };
         let mut tasks_field = None;
         for f in self.fields(root, "", TOP_KEYS, "at the top level")? {
-            match f.name.as_str() {
-                "name" => {
-                    let n = self.nonempty(&f)?;
-                    if !valid_name(&n) {
-                        return Err(self.err(
+            if f.name == "tasks" {
+                tasks_field = Some(f);
+                continue;
+            }
+            // A problem is noted and the next key read (`check` reports them all).
+            let mut read = || -> Result<()> {
+                match f.name.as_str() {
+                    "name" => {
+                        let n = self.nonempty(&f)?;
+                        if !valid_name(&n) {
+                            return Err(self.err(
                             f.span.clone(),
                             format!(
                                 "name: invalid session name {n:?}: use only letters, digits, '_' and '-'"
                             ),
                         ));
+                        }
+                        cfg.name = n;
                     }
-                    cfg.name = n;
+                    "auto_start" => cfg.auto_start = self.boolean(&f)?,
+                    "strategy" => {
+                        let s = self.string(&f)?;
+                        cfg.strategy = match s.as_str() {
+                            "one_for_one" | "one-for-one" => Strategy::OneForOne,
+                            "rest_for_one" | "rest-for-one" => Strategy::RestForOne,
+                            _ => return Err(self.wrong(&f, "\"one_for_one\" or \"rest_for_one\"")),
+                        };
+                    }
+                    "daemon" => cfg.daemon = Some(self.boolean(&f)?),
+                    "allowed_origins" => {
+                        cfg.allowed_origins =
+                            self.strings(&f)?.into_iter().map(|(s, _)| s).collect()
+                    }
+                    "shell" => cfg.shell = Some(self.nonempty(&f)?),
+                    "hook_timeout" => cfg.hook_timeout = self.duration(&f, true)?,
+                    "log_max_size" => cfg.log_max_size = self.size(&f)?,
+                    "log_max_files" => {
+                        cfg.log_max_files =
+                            self.int(&f, 1, u32::MAX as i64, "an integer >= 1")? as u32
+                    }
+                    "hooks" => cfg.hooks = self.hooks(&f, "in [hooks]")?,
+                    other => {
+                        return Err(self.err(
+                            f.span.clone(),
+                            format!("internal error: key '{other}' is not read"),
+                        ))
+                    }
                 }
-                "auto_start" => cfg.auto_start = self.boolean(&f)?,
-                "strategy" => {
-                    let s = self.string(&f)?;
-                    cfg.strategy = match s.as_str() {
-                        "one_for_one" | "one-for-one" => Strategy::OneForOne,
-                        "rest_for_one" | "rest-for-one" => Strategy::RestForOne,
-                        _ => return Err(self.wrong(&f, "\"one_for_one\" or \"rest_for_one\"")),
-                    };
-                }
-                "daemon" => cfg.daemon = Some(self.boolean(&f)?),
-                "allowed_origins" => {
-                    cfg.allowed_origins = self.strings(&f)?.into_iter().map(|(s, _)| s).collect()
-                }
-                "shell" => cfg.shell = Some(self.nonempty(&f)?),
-                "hook_timeout" => cfg.hook_timeout = self.duration(&f, true)?,
-                "log_max_size" => cfg.log_max_size = self.size(&f)?,
-                "log_max_files" => {
-                    cfg.log_max_files = self.int(&f, 1, u32::MAX as i64, "an integer >= 1")? as u32
-                }
-                "hooks" => cfg.hooks = self.hooks(&f, "in [hooks]")?,
-                "tasks" => tasks_field = Some(f),
-                other => {
-                    return Err(self.err(
-                        f.span.clone(),
-                        format!("internal error: key '{other}' is not read"),
-                    ))
-                }
+                Ok(())
+            };
+            if let Err(e) = read() {
+                self.problem(e);
             }
         }
 
@@ -83,14 +95,23 @@ impl Ctx<'_> {
                     span: item.span().or(key_span.clone()),
                 };
                 if !valid_name(name) {
-                    return Err(self.err(
-                        key_span.or(tf.span),
+                    self.problem(self.err(
+                        key_span.clone().or(tf.span.clone()),
                         format!(
                             "invalid task name {name:?}: use only letters, digits, '_' and '-'"
                         ),
                     ));
                 }
-                let (task, (deps, texts)) = self.task(name, &tf, &cfg)?;
+                // A task that cannot be read at all is still a task (so depends_on
+                // naming it is not reported too).
+                let (task, (deps, texts)) = match self.task(name, &tf, &cfg) {
+                    Ok(read) => read,
+                    Err(e) => {
+                        self.problem(e);
+                        let t = TaskConfig::with_defaults(name, "", self.dir);
+                        (t, (Vec::new(), Vec::new()))
+                    }
+                };
                 cfg.tasks.push(task);
                 spans.push(TaskSpans {
                     name: key_span.or(tf.span),
@@ -142,190 +163,218 @@ impl Ctx<'_> {
         let mut texts = Vec::new();
         for kf in self.fields(table, &f.name, TASK_KEYS, &what)? {
             let key = kf.name.rsplit('.').next().unwrap_or("").to_string();
-            match key.as_str() {
-                "command" => {
-                    let c = self.string(&kf)?;
-                    if c.trim().is_empty() {
-                        return Err(
-                            self.err(kf.span.clone(), format!("{}: must not be empty", kf.name))
-                        );
-                    }
-                    command = Some(c);
-                    texts.push(("command".to_string(), kf.span.clone()));
-                }
-                "auto_start" => t.auto_start = self.boolean(&kf)?,
-                "cwd" => {
-                    let raw = self.nonempty(&kf)?;
-                    t.cwd = resolve_path(&raw, self.dir);
-                    t.cwd_raw = Some(raw);
-                }
-                "port" if kf.item.as_str() == Some("auto") => t.port_auto = true,
-                "port" => {
-                    t.port = Some(self.int(&kf, 1, 65535, "an integer 1-65535 or \"auto\"")? as u16)
-                }
-                "health_check" => {
-                    t.health_check = Some(self.nonempty(&kf)?);
-                    texts.push(("health_check".to_string(), kf.span.clone()));
-                }
-                "health_url" => {
-                    let u = self.nonempty(&kf)?;
-                    if !(u.starts_with("http://") || u.starts_with("https://")) {
-                        return Err(self.wrong(&kf, "a URL starting with http:// or https://"));
-                    }
-                    url = Some(u);
-                    texts.push(("health_url".to_string(), kf.span.clone()));
-                }
-                "health_expect_status" => {
-                    expect_status = Some(self.int(&kf, 100, 599, "an HTTP status 100-599")? as u16);
-                    expect_span = expect_span.or(kf.span.clone());
-                }
-                "health_expect_body" => {
-                    expect_body = Some(self.string(&kf)?);
-                    expect_span = expect_span.or(kf.span.clone());
-                }
-                "health_expect_body_regex" => {
-                    let r = self.string(&kf)?;
-                    if let Err(e) = regex::Regex::new(&r) {
-                        return Err(self.err(
-                            kf.span.clone(),
-                            format!("{}: invalid regular expression: {e}", kf.name),
-                        ));
-                    }
-                    expect_regex = Some(r);
-                    expect_span = expect_span.or(kf.span.clone());
-                }
-                "ready_log" => {
-                    let r = self.nonempty(&kf)?;
-                    if let Err(e) = regex::Regex::new(&r) {
-                        return Err(self.err(
-                            kf.span.clone(),
-                            format!("{}: invalid regular expression: {e}", kf.name),
-                        ));
-                    }
-                    t.ready_log = Some(r);
-                }
-                "health_interval" => t.health_interval = self.duration(&kf, true)?,
-                "health_timeout" => {
-                    t.health_timeout = self.duration(&kf, true)?;
-                    t.health_timeout_written = true;
-                }
-                "health_retries" => {
-                    t.health_retries = self.int(&kf, 1, u32::MAX as i64, "an integer >= 1")? as u32
-                }
-                "stop_grace_period" => t.stop_grace_period = self.duration(&kf, false)?,
-                "max_restarts" => {
-                    t.max_restarts =
-                        self.int(&kf, 0, u32::MAX as i64, "an integer >= 0 (0 = unlimited)")? as u32
-                }
-                "restart_backoff" => {
-                    let b = match kf.item.as_value() {
-                        Some(Value::Float(x)) => Some(*x.value()),
-                        Some(Value::Integer(i)) => Some(*i.value() as f64),
-                        _ => None,
-                    };
-                    match b {
-                        Some(b) if b.is_finite() && b >= 1.0 => t.restart_backoff = b,
-                        _ => return Err(self.wrong(&kf, "a number >= 1.0")),
-                    }
-                }
-                "run" => {
-                    t.run = match self.string(&kf)?.as_str() {
-                        "service" => RunMode::Service,
-                        "once" => RunMode::Once,
-                        _ => return Err(self.wrong(&kf, "\"service\" or \"once\"")),
-                    };
-                    run_span = kf.span.clone();
-                }
-                "restart_policy" => {
-                    policy_span = Some(kf.span.clone());
-                    let s = self.string(&kf)?;
-                    t.restart_policy = match s.as_str() {
-                        "no" => RestartPolicy::No,
-                        "on-failure" | "on_failure" => RestartPolicy::OnFailure,
-                        "always" => RestartPolicy::Always,
-                        _ => return Err(self.wrong(&kf, "\"no\", \"on-failure\" or \"always\"")),
-                    };
-                }
-                "depends_on" => {
-                    for (d, span) in self.strings(&kf)? {
-                        if d == name {
-                            return Err(self.err(span, format!("task '{name}' depends on itself")));
+            // A problem is noted and the next key read (`check` reports them all).
+            let mut read = || -> Result<()> {
+                match key.as_str() {
+                    "command" => {
+                        let c = self.string(&kf)?;
+                        if c.trim().is_empty() {
+                            return Err(self
+                                .err(kf.span.clone(), format!("{}: must not be empty", kf.name)));
                         }
-                        if t.depends_on.contains(&d) {
+                        command = Some(c);
+                        texts.push(("command".to_string(), kf.span.clone()));
+                    }
+                    "auto_start" => t.auto_start = self.boolean(&kf)?,
+                    "cwd" => {
+                        let raw = self.nonempty(&kf)?;
+                        t.cwd = resolve_path(&raw, self.dir);
+                        t.cwd_raw = Some(raw);
+                    }
+                    "port" if kf.item.as_str() == Some("auto") => t.port_auto = true,
+                    "port" => {
+                        t.port =
+                            Some(self.int(&kf, 1, 65535, "an integer 1-65535 or \"auto\"")? as u16)
+                    }
+                    "health_check" => {
+                        t.health_check = Some(self.nonempty(&kf)?);
+                        texts.push(("health_check".to_string(), kf.span.clone()));
+                    }
+                    "health_url" => {
+                        let u = self.nonempty(&kf)?;
+                        if !(u.starts_with("http://") || u.starts_with("https://")) {
+                            return Err(self.wrong(&kf, "a URL starting with http:// or https://"));
+                        }
+                        url = Some(u);
+                        texts.push(("health_url".to_string(), kf.span.clone()));
+                    }
+                    "health_expect_status" => {
+                        expect_status =
+                            Some(self.int(&kf, 100, 599, "an HTTP status 100-599")? as u16);
+                        if expect_span.is_none() {
+                            expect_span = kf.span.clone();
+                        }
+                    }
+                    "health_expect_body" => {
+                        expect_body = Some(self.string(&kf)?);
+                        if expect_span.is_none() {
+                            expect_span = kf.span.clone();
+                        }
+                    }
+                    "health_expect_body_regex" => {
+                        let r = self.string(&kf)?;
+                        if let Err(e) = regex::Regex::new(&r) {
                             return Err(self.err(
-                                span,
-                                format!("task '{name}' lists '{d}' more than once in depends_on"),
+                                kf.span.clone(),
+                                format!("{}: invalid regular expression: {e}", kf.name),
                             ));
                         }
-                        t.depends_on.push(d);
-                        dep_spans.push(span);
+                        expect_regex = Some(r);
+                        if expect_span.is_none() {
+                            expect_span = kf.span.clone();
+                        }
                     }
-                }
-                "hooks" => t.hooks = self.hooks(&kf, &format!("in hooks of task '{name}'"))?,
-                "env" => {
-                    let et = self.table(&kf)?;
-                    for (k, item) in et.iter() {
-                        let ks = et.key(k).and_then(|key| key.span());
-                        let ef = Field {
-                            name: format!("{}.{k}", kf.name),
-                            item,
-                            span: item.span().or(ks.clone()),
-                        };
-                        if k.is_empty() || k.contains(['=', '\0']) {
+                    "ready_log" => {
+                        let r = self.nonempty(&kf)?;
+                        if let Err(e) = regex::Regex::new(&r) {
                             return Err(self.err(
-                                ks.clone().or(ef.span.clone()),
-                                format!("{}: invalid environment variable name {k:?}", kf.name),
+                                kf.span.clone(),
+                                format!("{}: invalid regular expression: {e}", kf.name),
                             ));
                         }
-                        let v = match item.as_value() {
-                            Some(Value::String(s)) => s.value().clone(),
-                            Some(Value::Integer(i)) => i.value().to_string(),
-                            Some(Value::Float(x)) => x.value().to_string(),
-                            Some(Value::Boolean(b)) => b.value().to_string(),
-                            _ => return Err(self.wrong(&ef, "a string (or number or boolean)")),
+                        t.ready_log = Some(r);
+                    }
+                    "health_interval" => t.health_interval = self.duration(&kf, true)?,
+                    "health_timeout" => {
+                        t.health_timeout = self.duration(&kf, true)?;
+                        t.health_timeout_written = true;
+                    }
+                    "health_retries" => {
+                        t.health_retries =
+                            self.int(&kf, 1, u32::MAX as i64, "an integer >= 1")? as u32
+                    }
+                    "stop_grace_period" => t.stop_grace_period = self.duration(&kf, false)?,
+                    "max_restarts" => {
+                        t.max_restarts =
+                            self.int(&kf, 0, u32::MAX as i64, "an integer >= 0 (0 = unlimited)")?
+                                as u32
+                    }
+                    "restart_backoff" => {
+                        let b = match kf.item.as_value() {
+                            Some(Value::Float(x)) => Some(*x.value()),
+                            Some(Value::Integer(i)) => Some(*i.value() as f64),
+                            _ => None,
                         };
-                        texts.push((format!("env.{k}"), ef.span.clone()));
-                        env.insert(k.to_string(), v);
+                        match b {
+                            Some(b) if b.is_finite() && b >= 1.0 => t.restart_backoff = b,
+                            _ => return Err(self.wrong(&kf, "a number >= 1.0")),
+                        }
+                    }
+                    "run" => {
+                        t.run = match self.string(&kf)?.as_str() {
+                            "service" => RunMode::Service,
+                            "once" => RunMode::Once,
+                            _ => return Err(self.wrong(&kf, "\"service\" or \"once\"")),
+                        };
+                        run_span = kf.span.clone();
+                    }
+                    "restart_policy" => {
+                        policy_span = Some(kf.span.clone());
+                        let s = self.string(&kf)?;
+                        t.restart_policy = match s.as_str() {
+                            "no" => RestartPolicy::No,
+                            "on-failure" | "on_failure" => RestartPolicy::OnFailure,
+                            "always" => RestartPolicy::Always,
+                            _ => {
+                                return Err(self.wrong(&kf, "\"no\", \"on-failure\" or \"always\""))
+                            }
+                        };
+                    }
+                    "depends_on" => {
+                        for (d, span) in self.strings(&kf)? {
+                            if d == name {
+                                return Err(
+                                    self.err(span, format!("task '{name}' depends on itself"))
+                                );
+                            }
+                            if t.depends_on.contains(&d) {
+                                return Err(self.err(
+                                    span,
+                                    format!(
+                                        "task '{name}' lists '{d}' more than once in depends_on"
+                                    ),
+                                ));
+                            }
+                            t.depends_on.push(d);
+                            dep_spans.push(span);
+                        }
+                    }
+                    "hooks" => t.hooks = self.hooks(&kf, &format!("in hooks of task '{name}'"))?,
+                    "env" => {
+                        let et = self.table(&kf)?;
+                        for (k, item) in et.iter() {
+                            let ks = et.key(k).and_then(|key| key.span());
+                            let ef = Field {
+                                name: format!("{}.{k}", kf.name),
+                                item,
+                                span: item.span().or(ks.clone()),
+                            };
+                            if k.is_empty() || k.contains(['=', '\0']) {
+                                return Err(self.err(
+                                    ks.clone().or(ef.span.clone()),
+                                    format!("{}: invalid environment variable name {k:?}", kf.name),
+                                ));
+                            }
+                            let v = match item.as_value() {
+                                Some(Value::String(s)) => s.value().clone(),
+                                Some(Value::Integer(i)) => i.value().to_string(),
+                                Some(Value::Float(x)) => x.value().to_string(),
+                                Some(Value::Boolean(b)) => b.value().to_string(),
+                                _ => return Err(self.wrong(&ef, "a string (or number or boolean)")),
+                            };
+                            texts.push((format!("env.{k}"), ef.span.clone()));
+                            env.insert(k.to_string(), v);
+                        }
+                    }
+                    "env_file" => {
+                        let raw = self.nonempty(&kf)?;
+                        let p = resolve_path(&raw, self.dir);
+                        let text = std::fs::read_to_string(&p).map_err(|e| {
+                            self.err(
+                                kf.span.clone(),
+                                format!("{}: cannot read {}: {e}", kf.name, p.display()),
+                            )
+                        })?;
+                        env_file_env = parse_dotenv(&text, &p.display().to_string())?;
+                        t.env_file = Some(p);
+                    }
+                    "log_max_size" => t.log_max_size = self.size(&kf)?,
+                    "log_max_files" => {
+                        t.log_max_files =
+                            self.int(&kf, 1, u32::MAX as i64, "an integer >= 1")? as u32
+                    }
+                    // `fields` admits only TASK_KEYS: a key listed there but not read here
+                    // is a bug, said as such rather than silently taken as another key.
+                    other => {
+                        return Err(self.err(
+                            kf.span.clone(),
+                            format!("internal error: task key '{other}' is not read"),
+                        ))
                     }
                 }
-                "env_file" => {
-                    let raw = self.nonempty(&kf)?;
-                    let p = resolve_path(&raw, self.dir);
-                    let text = std::fs::read_to_string(&p).map_err(|e| {
-                        self.err(
-                            kf.span.clone(),
-                            format!("{}: cannot read {}: {e}", kf.name, p.display()),
-                        )
-                    })?;
-                    env_file_env = parse_dotenv(&text, &p.display().to_string())?;
-                    t.env_file = Some(p);
-                }
-                "log_max_size" => t.log_max_size = self.size(&kf)?,
-                "log_max_files" => {
-                    t.log_max_files = self.int(&kf, 1, u32::MAX as i64, "an integer >= 1")? as u32
-                }
-                // `fields` admits only TASK_KEYS: a key listed there but not read here
-                // is a bug, said as such rather than silently taken as another key.
-                other => {
-                    return Err(self.err(
-                        kf.span.clone(),
-                        format!("internal error: task key '{other}' is not read"),
-                    ))
-                }
+                Ok(())
+            };
+            if let Err(e) = read() {
+                self.problem(e);
             }
         }
-        let Some(command) = command else {
-            return Err(self.err(
+        match command {
+            Some(command) => t.command = command,
+            None if self
+                .problems
+                .borrow()
+                .iter()
+                .any(|e| e.message.contains(&format!("tasks.{name}.command"))) => {}
+            None => self.problem(self.err(
                 f.span.clone(),
                 format!("task '{name}' has no command (add: command = \"...\")"),
-            ));
-        };
-        t.command = command;
+            )),
+        }
         if t.is_job() {
             match policy_span {
                 // A job's exit 0 is its success: restarting it for that is a contradiction.
                 Some(span) if t.restart_policy == RestartPolicy::Always => {
-                    return Err(self.err(
+                    self.problem(self.err(
                         span.or(run_span),
                         format!("task '{name}': run = \"once\" (a job) cannot have restart_policy = \"always\" (use \"on-failure\" to retry a failed run, or \"no\")"),
                     ));
@@ -338,7 +387,7 @@ impl Ctx<'_> {
         if url.is_none()
             && (expect_status.is_some() || expect_body.is_some() || expect_regex.is_some())
         {
-            return Err(self.err(
+            self.problem(self.err(
                 expect_span,
                 format!("task '{name}': health_expect_* needs health_url"),
             ));
@@ -372,7 +421,7 @@ impl Ctx<'_> {
                         }
                         None => msg.push_str("; it is the only task defined"),
                     }
-                    return Err(self.err(span.clone(), msg));
+                    self.problem(self.err(span.clone(), msg));
                 }
             }
         }

@@ -374,3 +374,49 @@ fn sizes() {
         "{m}"
     );
 }
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let m = bad(concat!(
+        "nmae = \"x\"\n",               // 1: unknown key
+        "[tasks.api]\n",                // 2
+        "command = \"x\"\n",            // 3
+        "port = \"eighty\"\n",          // 4: wrong type
+        "helth_check = \"true\"\n",     // 5: unknown key
+        "[tasks.web]\n",                // 6
+        "depends_on = [\"apx\"]\n",     // 7: unknown dependency
+        "health_interval = \"soon\"\n", // 8: bad duration (and no command)
+    ));
+    assert!(m.starts_with("6 problems in /proj/taskmux.toml:\n"), "{m}");
+    let lines: Vec<&str> = m.lines().skip(1).collect();
+    assert_eq!(lines.len(), 6, "{m}");
+    for (line, want) in [
+        (
+            0,
+            ":1:1: unknown key 'nmae' at the top level (did you mean 'name'?)",
+        ),
+        (
+            1,
+            ":4:8: tasks.api.port: expected an integer 1-65535 or \"auto\"",
+        ),
+        (
+            2,
+            ":5:1: unknown key 'helth_check' in task 'api' (did you mean 'health_check'?)",
+        ),
+        (3, ":6:1: task 'web' has no command"),
+        (
+            4,
+            ":7:15: task 'web' depends on unknown task 'apx' (did you mean 'api'?)",
+        ),
+        (
+            5,
+            ":8:19: tasks.web.health_interval: expected a duration > 0",
+        ),
+    ] {
+        assert!(
+            lines[line].contains(want),
+            "line {line}: {}\nwant {want}",
+            lines[line]
+        );
+    }
+}

@@ -25,13 +25,13 @@ impl Ctx<'_> {
                     let at = self.inside(span, text, r.at());
                     match &r {
                         Reference::Malformed { text: bad, .. } => {
-                            return Err(self.err(
+                            self.problem(self.err(
                                 at,
                                 format!(
                                     "task '{}' {field}: {bad} is not a reference taskmux knows (the form is ${{tasks.NAME.port}})",
                                     t.name
                                 ),
-                            ))
+                            ));
                         }
                         Reference::Port { task, .. } => {
                             match ports.iter().find(|(n, _, _)| n == task) {
@@ -39,7 +39,7 @@ impl Ctx<'_> {
                                     let hint = crate::suggest::closest(task, names.iter().copied())
                                         .map(|s| format!(" (did you mean '{s}'?)"))
                                         .unwrap_or_default();
-                                    return Err(self.err(
+                                    self.problem(self.err(
                                         at,
                                         format!(
                                             "task '{}' {field}: ${{tasks.{task}.port}} names an unknown task{hint}",
@@ -48,7 +48,7 @@ impl Ctx<'_> {
                                     ));
                                 }
                                 Some((_, None, false)) => {
-                                    return Err(self.err(
+                                    self.problem(self.err(
                                         at,
                                         format!(
                                             "task '{}' {field}: ${{tasks.{task}.port}}: task '{task}' has no port (give it `port = N` or `port = \"auto\"`)",

@@ -6,6 +6,7 @@ use super::units::{parse_duration, parse_size};
 use crate::config::model::*;
 use crate::error::{Error, Result};
 use crate::suggest;
+use std::cell::RefCell;
 use std::fmt::Display;
 use std::ops::Range;
 use std::path::Path;
@@ -67,6 +68,59 @@ pub(super) struct Ctx<'a> {
     pub(super) path: &'a Path,
     pub(super) dir: &'a Path,
     pub(super) text: &'a str,
+    /// Every problem found so far: reading goes on past each one, so one run
+    /// reports them all.
+    pub(super) problems: RefCell<Vec<Error>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(path: &'a Path, dir: &'a Path, text: &'a str) -> Self {
+        Ctx {
+            path,
+            dir,
+            text,
+            problems: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Note a problem and go on reading.
+    pub(super) fn problem(&self, e: Error) {
+        self.problems.borrow_mut().push(e);
+    }
+
+    /// Note the error of `r`, if any; its value otherwise.
+    pub(super) fn keep<T>(&self, r: Result<T>) -> Option<T> {
+        r.map_err(|e| self.problem(e)).ok()
+    }
+
+    /// The problems noted, as one error: the problem itself when there is one,
+    /// else a count and one line each (in file order).
+    pub(super) fn verdict(&self) -> Result<()> {
+        let mut problems = self.problems.take();
+        match problems.len() {
+            0 => Ok(()),
+            1 => Err(problems.remove(0)),
+            n => {
+                problems.sort_by_key(|e| position_key(&e.message));
+                let lines: Vec<String> = problems
+                    .iter()
+                    .map(|e| format!("  {}", e.message))
+                    .collect();
+                Err(Error::config(format!(
+                    "{n} problems in {}:\n{}",
+                    self.path.display(),
+                    lines.join("\n")
+                )))
+            }
+        }
+    }
+}
+
+/// (line, column) of a "path:L:C: …" message, for sorting; unknown ones last.
+fn position_key(message: &str) -> (usize, usize) {
+    let mut parts = message.splitn(4, ':').skip(1);
+    let mut num = || parts.next().and_then(|p| p.trim().parse().ok());
+    (num().unwrap_or(usize::MAX), num().unwrap_or(usize::MAX))
 }
 
 impl Ctx<'_> {
@@ -117,7 +171,9 @@ impl Ctx<'_> {
                     Some(s) => msg.push_str(&format!(" (did you mean '{s}'?)")),
                     None => msg.push_str(&format!("; allowed keys: {}", allowed.join(", "))),
                 }
-                return Err(self.err(key_span.or_else(|| item.span()), msg));
+                // Noted; the other keys are still read.
+                self.problem(self.err(key_span.or_else(|| item.span()), msg));
+                continue;
             }
             let span = item.span().or(key_span);
             out.push(Field { name, item, span });
@@ -221,7 +277,10 @@ impl Ctx<'_> {
         let t = self.table(f)?;
         let mut h = Hooks::default();
         for hf in self.fields(t, &f.name, HOOK_KEYS, what)? {
-            let v = Some(self.nonempty(&hf)?);
+            let Some(v) = self.keep(self.nonempty(&hf)) else {
+                continue;
+            };
+            let v = Some(v);
             match hf.name.rsplit('.').next().unwrap_or("") {
                 "before_start" => h.before_start = v,
                 "after_start" => h.after_start = v,
