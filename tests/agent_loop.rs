@@ -316,3 +316,64 @@ depends_on = ["vite"]
         bad.stderr
     );
 }
+
+#[test]
+fn wait_says_why_not_in_a_fixed_vocabulary() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"name = "causes"
+
+[tasks.sick]
+command = "sleep 300"
+health_check = "echo 'db refused'; false"
+health_interval = "200ms"
+
+[tasks.never]
+command = "sleep 300"
+health_check = "false"
+health_interval = "200ms"
+health_retries = 1
+
+[tasks.needs]
+command = "sleep 300"
+depends_on = ["never"]
+
+[tasks.manual]
+command = "sleep 300"
+auto_start = false
+
+[tasks.halted]
+command = "sleep 300"
+"#,
+    );
+    sb.run(&["start"]).code(1);
+    sb.run(&["stop", "halted"]).ok();
+    let row = |task: &str, timeout: &str| {
+        let v = sb
+            .run(&["--json", "wait", task, "-t", timeout])
+            .code(1)
+            .json();
+        assert_eq!(v["ok"], false, "{v}");
+        v["tasks"][0].clone()
+    };
+    let sick = row("sick", "1s");
+    assert_eq!(
+        (sick["status"].as_str(), sick["cause"].as_str()),
+        (Some("timeout"), Some("probe_failed")),
+        "{sick}"
+    );
+    assert!(sick["reason"].as_str().unwrap().contains("shell"), "{sick}");
+    assert!(sick["elapsed_ms"].as_u64().unwrap() >= 1000, "{sick}");
+    for (task, cause) in [
+        ("needs", "dependency_failed"),
+        ("manual", "not_started"),
+        ("halted", "stopped_by_hand"),
+    ] {
+        let r = row(task, "10s");
+        assert_eq!(r["status"], "failed", "{r}");
+        assert_eq!(r["cause"], cause, "{r}");
+        // Failing fast: well within the timeout.
+        assert!(r["elapsed_ms"].as_u64().unwrap() < 3000, "{r}");
+    }
+    sb.run(&["stop"]).ok();
+}

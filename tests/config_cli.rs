@@ -320,28 +320,33 @@ fn check_reports_every_problem_at_once() {
 #[test]
 fn add_validates_the_new_task_as_load_does_in_its_own_terms() {
     let sb = Sandbox::new();
-    let original = "# my stack\nname = \"addv\"\n\n[tasks.web]\ncommand = \"npm run dev\"\nport = 5173\n";
+    let original =
+        "# my stack\nname = \"addv\"\n\n[tasks.web]\ncommand = \"npm run dev\"\nport = 5173\n";
     sb.config(original);
     // A port another task has: refused at add, not left for check to find.
     let r = sb
         .run(&["add", "docs", "mkdocs serve", "--port", "5173"])
         .code(2);
     assert!(
-        r.stderr.contains("port 5173 is already the port of task 'web'"),
+        r.stderr
+            .contains("port 5173 is already the port of task 'web'"),
         "{}",
         r.stderr
     );
     // A problem of the new task is said without positions in a file never written.
-    let r = sb
-        .run(&["add", "api", "x", "--depends-on", "wbe"])
-        .code(2);
+    let r = sb.run(&["add", "api", "x", "--depends-on", "wbe"]).code(2);
     assert!(
-        r.stderr.contains("task 'api' was not added: task 'api' depends on unknown task 'wbe'; known tasks: web"),
+        r.stderr.contains(
+            "task 'api' was not added: task 'api' depends on unknown task 'wbe'; known tasks: web"
+        ),
         "{}",
         r.stderr
     );
     assert!(!r.stderr.contains("taskmux.toml:"), "{}", r.stderr);
-    assert_eq!(std::fs::read_to_string(sb.path("taskmux.toml")).unwrap(), original);
+    assert_eq!(
+        std::fs::read_to_string(sb.path("taskmux.toml")).unwrap(),
+        original
+    );
     // A file that does not load is not edited; its own problems keep their positions.
     sb.config("name = \"addv\"\n[tasks.web]\ncommand = \"x\"\nbogus = 1\n");
     let r = sb.run(&["add", "api", "y"]).code(2);
