@@ -108,6 +108,7 @@ fn paint_if(enabled: bool, style: Style, text: &str) -> String {
 pub fn state_style(label: &str) -> Style {
     match label {
         "healthy" | "running" => Style::Green,
+        done if done.starts_with("completed") => Style::Green,
         "starting" | "waiting" | "backoff" | "stopping" => Style::Yellow,
         "stopped" | "skipped" => Style::Dim,
         _ => Style::Red,

@@ -410,12 +410,7 @@ fn completions_for_each_shell() {
         );
         let mut cmd = std::process::Command::new("bash");
         cmd.args(["--norc", "-c", &line]).current_dir(&sb.work);
-        for (k, v) in sb.cmd(&[]).get_envs() {
-            match v {
-                Some(v) => cmd.env(k, v),
-                None => cmd.env_remove(k),
-            };
-        }
+        sb.env(&mut cmd);
         let out = cmd.output().unwrap();
         String::from_utf8_lossy(&out.stdout)
             .lines()

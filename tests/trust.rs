@@ -654,13 +654,7 @@ depends_on = ["db"]
     script
         .args(["-qec", &line, "/dev/null"])
         .current_dir(&sb.work);
-    // The sandbox's environment, removals included (never the user's tmux).
-    for (k, v) in sb.cmd(&[]).get_envs() {
-        match v {
-            Some(v) => script.env(k, v),
-            None => script.env_remove(k),
-        };
-    }
+    sb.env(&mut script);
     let r: Run = script.output().unwrap().into();
     assert_eq!(r.code, 0, "{}", r.all());
     let text = r.stdout.replace('\r', "\n");

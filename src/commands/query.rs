@@ -110,11 +110,12 @@ pub fn inspect(cfg: &Config, name: String) -> Result<i32> {
 
 pub fn health(cfg: &Config, json: bool) -> Result<i32> {
     let report = ask(cfg, CheckHealth)?;
-    // Unhealthy, or down when it should be running (exited, failed, in backoff).
+    // Unhealthy, or down when it should be running (exited, failed, in backoff);
+    // a task without a probe in its first second is starting, not unhealthy.
     let unhealthy = report
         .tasks
         .iter()
-        .any(|t| (t.running && !t.healthy) || t.down);
+        .any(|t| (t.running && !t.healthy && !t.starting) || t.down);
     emit(json, !unhealthy, &report, || {
         let rows: Vec<_> = report
             .tasks
@@ -122,6 +123,7 @@ pub fn health(cfg: &Config, json: bool) -> Result<i32> {
             .map(|t| {
                 let verdict = match (&t.probe, t.running) {
                     (Some(p), _) if p.healthy => "healthy",
+                    _ if t.starting => "starting",
                     (Some(_), _) | (None, true) => "unhealthy",
                     (None, false) => "-",
                 };

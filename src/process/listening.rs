@@ -1,12 +1,17 @@
 //! The TCP ports each of several process sessions listens on, in one pass: one
 //! table of listening sockets (netlink, else /proc/net/tcp), one walk of /proc
 //! for the sessions' processes, then their file descriptors.
+//!
+//! Only sockets this user created can be held by this user's tasks, so when it
+//! has none listening the walk is skipped, and it stops as soon as every one is
+//! found.
 
+use super::sock_diag::Listener;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 
-/// Listening sockets by the link their fds show (`socket:[INODE]`) → port.
-fn listening_by_link() -> HashMap<String, u16> {
+/// This user's listening sockets, by the link their fds show (`socket:[INODE]`).
+fn own_listeners() -> HashMap<String, u16> {
     let sockets = super::sock_diag::listening_sockets().unwrap_or_else(|| {
         let mut rows = Vec::new();
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
@@ -18,14 +23,21 @@ fn listening_by_link() -> HashMap<String, u16> {
                     .skip(1)
                     .filter_map(super::tcp_table::parse_row)
                     .filter(|r| r.state == super::tcp_table::LISTEN && r.inode != 0)
-                    .map(|r| (r.inode, r.local.port())),
+                    .map(|r| Listener {
+                        inode: r.inode,
+                        port: r.local.port(),
+                        uid: r.uid,
+                    }),
             );
         }
         rows
     });
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
     sockets
         .into_iter()
-        .map(|(inode, port)| (format!("socket:[{inode}]"), port))
+        .filter(|l| l.uid == me)
+        .map(|l| (format!("socket:[{}]", l.inode), l.port))
         .collect()
 }
 
@@ -36,13 +48,16 @@ pub fn listening_by_session(sids: &[u32]) -> BTreeMap<u32, Vec<u16>> {
     if sids.is_empty() {
         return BTreeMap::new();
     }
-    let sockets = listening_by_link();
-    if sockets.is_empty() {
+    let mut unseen = own_listeners();
+    if unseen.is_empty() {
         return BTreeMap::new();
     }
     let wanted: BTreeSet<u32> = sids.iter().copied().collect();
     let mut out: BTreeMap<u32, BTreeSet<u16>> = BTreeMap::new();
     for (pid, stat) in super::procfs::live_stats() {
+        if unseen.is_empty() {
+            break;
+        }
         if !wanted.contains(&stat.session) {
             continue;
         }
@@ -50,10 +65,11 @@ pub fn listening_by_session(sids: &[u32]) -> BTreeMap<u32, Vec<u16>> {
             continue;
         };
         for fd in fds.flatten() {
-            let port = fs::read_link(fd.path())
-                .ok()
-                .and_then(|l| l.to_str().and_then(|s| sockets.get(s).copied()));
-            if let Some(port) = port {
+            let Ok(link) = fs::read_link(fd.path()) else {
+                continue;
+            };
+            // A socket shared by several processes (a forking server) counts once.
+            if let Some(port) = link.to_str().and_then(|s| unseen.remove(s)) {
                 out.entry(stat.session).or_default().insert(port);
             }
         }

@@ -91,38 +91,11 @@ pub fn socket_uid(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
             cookie: [INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE],
         },
     };
-    // SAFETY: plain syscalls on a socket we own; the buffers outlive the calls and
-    // their lengths are passed exactly.
+    let socket = ask(&req)?;
+    let fd = socket.0;
+    // SAFETY: a recv on our own socket into a buffer that outlives it, its
+    // length passed exactly.
     unsafe {
-        let fd = libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            NETLINK_SOCK_DIAG,
-        );
-        if fd < 0 {
-            return None;
-        }
-        let _close = CloseOnDrop(fd);
-        let timeout = libc::timeval {
-            tv_sec: 1,
-            tv_usec: 0,
-        };
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            &timeout as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        );
-        let sent = libc::send(
-            fd,
-            &req as *const Request as *const libc::c_void,
-            std::mem::size_of::<Request>(),
-            0,
-        );
-        if sent != std::mem::size_of::<Request>() as isize {
-            return None;
-        }
         let mut buf = [0u8; 512];
         let n = libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0);
         if n < (UID_OFFSET + 4) as isize {
@@ -142,9 +115,18 @@ const INODE_OFFSET: usize = UID_OFFSET + 4;
 /// Offset of `id.sport` (network byte order) in one answer message.
 const SPORT_OFFSET: usize = 16 + 4;
 
-/// Every listening TCP socket (IPv4 and IPv6): its inode and port. None when the
-/// kernel does not answer (then read /proc/net/tcp instead).
-pub fn listening_sockets() -> Option<Vec<(u64, u16)>> {
+/// One listening TCP socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listener {
+    pub inode: u64,
+    pub port: u16,
+    /// Who created it.
+    pub uid: u32,
+}
+
+/// Every listening TCP socket (IPv4 and IPv6). None when the kernel does not
+/// answer (then read /proc/net/tcp instead).
+pub fn listening_sockets() -> Option<Vec<Listener>> {
     let mut out = Vec::new();
     for family in [libc::AF_INET, libc::AF_INET6] {
         out.extend(dump_listening(family)?);
@@ -152,7 +134,7 @@ pub fn listening_sockets() -> Option<Vec<(u64, u16)>> {
     Some(out)
 }
 
-fn dump_listening(family: libc::c_int) -> Option<Vec<(u64, u16)>> {
+fn dump_listening(family: libc::c_int) -> Option<Vec<Listener>> {
     let req = Request {
         len: std::mem::size_of::<Request>() as u32,
         kind: SOCK_DIAG_BY_FAMILY,
@@ -167,32 +149,11 @@ fn dump_listening(family: libc::c_int) -> Option<Vec<(u64, u16)>> {
         id: SockId::default(),
     };
     let mut found = Vec::new();
-    // SAFETY: as in `socket_uid`: syscalls on our own socket, exact buffer lengths.
+    let socket = ask(&req)?;
+    let fd = socket.0;
+    // SAFETY: recvs on our own socket into a buffer that outlives them, its
+    // length passed exactly.
     unsafe {
-        let fd = libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            NETLINK_SOCK_DIAG,
-        );
-        if fd < 0 {
-            return None;
-        }
-        let _close = CloseOnDrop(fd);
-        let timeout = libc::timeval {
-            tv_sec: 1,
-            tv_usec: 0,
-        };
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            &timeout as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        );
-        let size = std::mem::size_of::<Request>();
-        if libc::send(fd, &req as *const Request as *const libc::c_void, size, 0) != size as isize {
-            return None;
-        }
         let mut buf = vec![0u8; 32 * 1024];
         loop {
             let n = libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0);
@@ -217,7 +178,11 @@ fn dump_listening(family: libc::c_int) -> Option<Vec<(u64, u16)>> {
                             buf[at + SPORT_OFFSET],
                             buf[at + SPORT_OFFSET + 1],
                         ]);
-                        found.push((word(at + INODE_OFFSET) as u64, port));
+                        found.push(Listener {
+                            inode: word(at + INODE_OFFSET) as u64,
+                            port,
+                            uid: word(at + UID_OFFSET),
+                        });
                     }
                     _ => {}
                 }
@@ -225,6 +190,37 @@ fn dump_listening(family: libc::c_int) -> Option<Vec<(u64, u16)>> {
                 at += (len + 3) & !3;
             }
         }
+    }
+}
+
+/// Open a sock_diag socket (answers within a second, or none) and send `req`.
+fn ask(req: &Request) -> Option<CloseOnDrop> {
+    // SAFETY: plain syscalls on a socket we own; the request and the timeout
+    // outlive the calls and their lengths are passed exactly.
+    unsafe {
+        let fd = libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            NETLINK_SOCK_DIAG,
+        );
+        if fd < 0 {
+            return None;
+        }
+        let socket = CloseOnDrop(fd);
+        let timeout = libc::timeval {
+            tv_sec: 1,
+            tv_usec: 0,
+        };
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            &timeout as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        );
+        let size = std::mem::size_of::<Request>();
+        let sent = libc::send(fd, req as *const Request as *const libc::c_void, size, 0);
+        (sent == size as isize).then_some(socket)
     }
 }
 
@@ -269,11 +265,12 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let sockets = listening_sockets().expect("the kernel answers sock_diag");
-        let inode = sockets
+        let ours = sockets
             .iter()
-            .find(|(_, p)| *p == port)
-            .map(|(i, _)| *i)
+            .find(|l| l.port == port)
             .expect("our listener is listed");
+        assert_eq!(ours.uid, unsafe { libc::geteuid() });
+        let inode = ours.inode;
         // The inode is the one our fd links to.
         use std::os::fd::AsRawFd;
         let link = std::fs::read_link(format!("/proc/self/fd/{}", listener.as_raw_fd())).unwrap();
@@ -281,6 +278,6 @@ mod tests {
         // A connected (not listening) socket is not.
         let _c = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let again = listening_sockets().unwrap();
-        assert_eq!(again.iter().filter(|(_, p)| *p == port).count(), 1);
+        assert_eq!(again.iter().filter(|l| l.port == port).count(), 1);
     }
 }

@@ -107,7 +107,9 @@ impl Sandbox {
         self.work.join(rel)
     }
 
-    fn env(&self, cmd: &mut Command) {
+    /// Give `cmd` the sandbox's environment (its removals too: never the
+    /// user's tmux).
+    pub fn env(&self, cmd: &mut Command) {
         cmd.env("TMUX_TMPDIR", &self.tmux_tmpdir)
             .env("TASKMUX_STATE_DIR", &self.state_dir)
             .env("HOME", &self.home)

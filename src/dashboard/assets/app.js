@@ -102,7 +102,8 @@ function subscribe() {
 function tone(row) {
   const s = row.detail.state;
   if (s === "running") return row.detail.health.health === "unhealthy" ? "warn" : "ok";
-  if (s === "starting" || s === "backoff" || s === "stopping") return "warn";
+  if (s === "completed") return "ok";
+  if (s === "starting" || s === "backoff" || s === "stopping" || s === "waiting") return "warn";
   if (s === "exited" || s === "failed" || s === "skipped") return "bad";
   return "idle";
 }

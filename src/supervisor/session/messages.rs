@@ -107,6 +107,10 @@ pub struct HealthRow {
     pub healthy: bool,
     /// It should be running and is not: it exited, failed, or waits for a restart.
     pub down: bool,
+    /// Alive, without a probe, for less than the minimum uptime (1 s): not
+    /// healthy yet, not unhealthy either.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub starting: bool,
     pub probe: Option<ProbeResult>,
 }
 
