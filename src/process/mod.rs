@@ -7,8 +7,7 @@
 //! * `ports.rs` — who listens on a TCP port, freeing a port;
 //! * `sock_diag.rs` — the kernel's socket tables over netlink (a socket's owner,
 //!   every listening socket): microseconds where /proc/net/tcp takes milliseconds;
-//! * `listening.rs` — the ports each of several process sessions listens on, in
-//!   one pass;
+//! * `listening.rs` — the ports each of several process trees listens on;
 //! * `signals.rs` — signals, liveness of processes and groups;
 //! * `shell.rs` — the shell to use, quoting, running a command with captured output.
 //!

@@ -115,19 +115,20 @@ pub struct InspectReport {
     pub log_file: String,
 }
 
-/// The ports each running task's process session listens on, by pane pid (the
-/// session's leader): one pass for the whole session, on the blocking pool.
+/// The ports each running task's process tree listens on, by pane pid (the
+/// tree's root): one read of the socket table for the whole session, on the
+/// blocking pool.
 pub type Listening = BTreeMap<u32, Vec<u16>>;
 
 /// Read [`Listening`] for every live pane of `snap`.
 pub async fn listening(snap: &SessionSnapshot) -> Listening {
-    let sids: Vec<u32> = snap
+    let roots: Vec<u32> = snap
         .panes
         .values()
         .filter(|p| !p.dead && p.pane_pid != 0)
         .map(|p| p.pane_pid)
         .collect();
-    crate::error::off_thread(move || Ok(crate::process::listening_by_session(&sids)))
+    crate::error::off_thread(move || Ok(crate::process::listening_by_tree(&roots)))
         .await
         .unwrap_or_default()
 }

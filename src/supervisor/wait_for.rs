@@ -213,9 +213,8 @@ async fn port_verdict(row: &StatusRow) -> Verdict {
     };
     let want = row.port;
     let ports = tokio::task::spawn_blocking(move || {
-        let sid = crate::process::sid_of(pid).unwrap_or(pid);
-        crate::process::listening_by_session(&[sid])
-            .remove(&sid)
+        crate::process::listening_by_tree(&[pid])
+            .remove(&pid)
             .unwrap_or_default()
     })
     .await

@@ -225,9 +225,8 @@ impl Orchestration {
                             | crate::supervisor::state::TaskState::Failed { .. }
                             | crate::supervisor::state::TaskState::Backoff { .. }
                     );
-                let starting = running
-                    && !t.has_probe()
-                    && probe.as_ref().is_some_and(|p| !p.healthy);
+                let starting =
+                    running && !t.has_probe() && probe.as_ref().is_some_and(|p| !p.healthy);
                 HealthRow {
                     down,
                     starting,
