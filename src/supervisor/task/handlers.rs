@@ -142,11 +142,15 @@ impl Handler<Probe> for TaskActor {
         };
         let fut = async move {
             let result = probe_once(&ctx, &cfg, &msg.pane).await;
+            // Alive for less than the minimum uptime, without a probe: starting,
+            // which is no verdict (status keeps saying `running`).
+            let starting = !result.healthy && !cfg.has_probe() && super::actions::alive(&msg.pane);
             // Written only when it changes (one tmux call saved per probe).
-            if msg
-                .pane
-                .as_ref()
-                .is_some_and(|p| p.health != result.health_mark())
+            if !starting
+                && msg
+                    .pane
+                    .as_ref()
+                    .is_some_and(|p| p.health != result.health_mark())
             {
                 record_health(&ctx, &cfg, &result).await;
             }
