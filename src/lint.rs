@@ -10,6 +10,7 @@
 //! - TM006 W  the port is held by a process that is not this task
 //! - TM007 W  health_timeout >= health_interval (a probe can outlast its round)
 //! - TM008 W  the health_check's program is not on PATH
+//! - TM009 W  names `${tasks.X.port}` of an auto-port task it does not depend on
 
 use crate::agents::find_on_path;
 use crate::config::{Config, TaskConfig};
@@ -98,6 +99,20 @@ fn finding(sev: Severity, code: &'static str, task: &str, message: String, fix: 
     }
 }
 
+/// The tasks whose auto ports `t`'s texts name (references to fixed ports were
+/// filled in at load), each once.
+fn auto_port_refs(t: &TaskConfig) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in t.texts().flat_map(|x| crate::config::port_refs::find(x)) {
+        if let crate::config::port_refs::Reference::Port { task, .. } = r {
+            if task != t.name && !out.contains(&task) {
+                out.push(task);
+            }
+        }
+    }
+    out
+}
+
 /// Every finding for `cfg`, errors first in file order.
 ///
 /// `task_pids` (asked only when a port is held) names each running task's pid, so
@@ -132,6 +147,18 @@ pub fn lint(cfg: &Config, task_pids: impl FnOnce() -> Vec<(String, u32)>) -> Vec
                     &t.name,
                     format!("depends on '{d}', which is auto_start = false: `taskmux start` will skip '{}' unless '{d}' is already running", t.name),
                     format!("set auto_start = true on '{d}', or start it first (taskmux start {d})"),
+                ));
+            }
+        }
+        // References left after load name auto ports: known only once X runs.
+        for x in auto_port_refs(t) {
+            if !t.depends_on.contains(&x) {
+                out.push(finding(
+                    Severity::Warning,
+                    "TM009",
+                    &t.name,
+                    format!("refers to ${{tasks.{x}.port}}, an auto port, but does not depend on '{x}': it may start before '{x}' has its port, and then does not start"),
+                    format!("add \"{x}\" to depends_on of '{}'", t.name),
                 ));
             }
         }

@@ -145,6 +145,17 @@ fn references_are_checked_at_load_with_positions() {
             r.stderr
         );
     }
+    // An auto port named by a task that does not depend on its owner: a warning.
+    sb.config("[tasks.api]\ncommand = \"x\"\nport = \"auto\"\n[tasks.web]\ncommand = \"curl localhost:${tasks.api.port}\"\n");
+    let v = sb.json(&["check"]);
+    let w = &v["warnings"];
+    assert!(
+        w.as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "TM009" && f["task"] == "web"),
+        "{v}"
+    );
     // A reference to a fixed port is the port from the start.
     sb.config("[tasks.api]\ncommand = \"x\"\nport = 8123\n[tasks.web]\ncommand = \"curl localhost:${tasks.api.port}\"\n");
     let v = sb.json(&["inspect", "web"]);

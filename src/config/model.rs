@@ -280,7 +280,7 @@ impl TaskConfig {
 
     /// The texts that may hold `${tasks.NAME.port}`: command, env values,
     /// health_check, health_url.
-    fn texts(&self) -> impl Iterator<Item = &String> {
+    pub fn texts(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.command)
             .chain(self.env.values())
             .chain(self.health_check.iter())

@@ -37,11 +37,7 @@ pub(super) async fn for_launch(
 
 /// The first task named by a reference that is still in `cfg`'s texts.
 fn unresolved(cfg: &TaskConfig) -> Option<String> {
-    let texts = std::iter::once(&cfg.command)
-        .chain(cfg.env.values())
-        .chain(cfg.health_check.iter())
-        .chain(cfg.health_url.iter().map(|h| &h.url));
-    texts
+    cfg.texts()
         .flat_map(|t| port_refs::find(t))
         .find_map(|r| match r {
             Reference::Port { task, .. } => Some(task),
