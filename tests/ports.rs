@@ -161,3 +161,37 @@ fn references_are_checked_at_load_with_positions() {
     let v = sb.json(&["inspect", "web"]);
     assert_eq!(v["command"], "curl localhost:8123", "{v}");
 }
+
+#[test]
+fn a_running_auto_port_dependency_is_probed_on_its_port() {
+    let sb = Sandbox::new();
+    sb.config(
+        r#"name = "autodep"
+
+[tasks.api]
+command = "exec python3 -m http.server $PORT --bind 127.0.0.1"
+port = "auto"
+health_url = "http://127.0.0.1:${tasks.api.port}/"
+
+[tasks.web]
+command = "exec sleep 300"
+depends_on = ["api"]
+"#,
+    );
+    sb.run(&["start", "api", "--wait", "-t", "20s"]).ok();
+    // This start did not launch api: it finds it running and probes it, on the
+    // port api's window holds (not on the text `${tasks.api.port}`).
+    let v = sb.json(&["start"]);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["started"][0]["task"], "web", "{v}");
+    let h = sb.json(&["health"]);
+    let api = h["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["task"] == "api")
+        .unwrap()
+        .clone();
+    assert_eq!(api["healthy"], true, "{h}");
+    sb.run(&["stop"]).ok();
+}

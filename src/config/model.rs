@@ -278,6 +278,13 @@ impl TaskConfig {
         self.port_auto || self.texts().any(|t| t.contains(super::port_refs::OPEN))
     }
 
+    /// True while a port this task needs is not filled in: its own auto port, or
+    /// a `${tasks.NAME.port}` in its texts.
+    pub fn ports_unresolved(&self) -> bool {
+        (self.port_auto && self.port.is_none())
+            || self.texts().any(|t| t.contains(super::port_refs::OPEN))
+    }
+
     /// The texts that may hold `${tasks.NAME.port}`: command, env values,
     /// health_check, health_url.
     pub fn texts(&self) -> impl Iterator<Item = &String> {

@@ -87,9 +87,11 @@ impl SessionSupervisor {
 
     /// Hand every task actor its pane from `snap`.
     fn dispatch(&self, snap: &SessionSnapshot) {
+        let ports = snap.ports();
         for (name, actor) in &self.tasks {
             actor.do_send(PaneObserved {
                 pane: snap.pane(name).cloned(),
+                ports: ports.clone(),
             });
         }
     }

@@ -306,6 +306,16 @@ pub(super) async fn await_ready(
     deadline: Duration,
 ) -> Result<(), String> {
     let began = Instant::now();
+    // A run this actor did not launch (or is launching) has its ports in the
+    // windows: read them once.
+    let cfg = if cfg.ports_unresolved() {
+        match crate::tmux::panes::snapshot(&ctx.tmux, &ctx.session).await {
+            Ok(snap) => cfg.resolved(&snap.ports()),
+            Err(_) => cfg,
+        }
+    } else {
+        cfg
+    };
     let until = began + deadline;
     loop {
         if !process::pid_alive(pane_pid) {

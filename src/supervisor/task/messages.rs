@@ -91,6 +91,8 @@ pub struct Probe {
 #[rtype(result = "()")]
 pub struct PaneObserved {
     pub pane: Option<PaneInfo>,
+    /// The ports the session's live runs were given (for a run this actor adopts).
+    pub ports: crate::config::Ports,
 }
 
 /// Stop supervising and end the actor (its task was removed from the config).

@@ -316,7 +316,7 @@ impl TaskActor {
 
     /// Adopt a live pane this actor does not track yet (supervisor start, or a start
     /// from another process).
-    fn adopt(&mut self, pane: &PaneInfo, ctx: &mut Context<Self>) {
+    fn adopt(&mut self, pane: &PaneInfo, ports: &crate::config::Ports, ctx: &mut Context<Self>) {
         let known = !matches!(self.life, Life::Idle);
         self.restarts = pane.restarts;
         let mut run = Run::new(pane.pane_pid);
@@ -324,8 +324,8 @@ impl TaskActor {
         if let Some(up) = crate::timefmt::elapsed_since(&pane.started_at) {
             run.since = Instant::now().checked_sub(up).unwrap_or(run.since);
         }
-        if let (true, Some(port)) = (self.cfg.port_auto, pane.port) {
-            run.ports.insert(self.cfg.name.clone(), port);
+        if self.cfg.needs_ports() {
+            run.ports = ports.clone();
         }
         if let TaskState::Running { health } = state::from_pane(pane) {
             if health == Health::Healthy {
@@ -377,7 +377,7 @@ impl Handler<PaneObserved> for TaskActor {
             }
             Some(pane) if !pane.dead => {
                 if self.life.run_of(pane.pane_pid).is_none() {
-                    self.adopt(&pane, ctx);
+                    self.adopt(&pane, &msg.ports, ctx);
                 }
             }
             Some(pane) => {
