@@ -1,5 +1,5 @@
-//! Who listens on a TCP port (from `/proc/net/tcp{,6}` and the processes' fds),
-//! and freeing a port for a task.
+//! Who listens on a TCP port (the kernel's socket table, and the processes'
+//! fds), and freeing a port for a task.
 
 use super::procfs::*;
 use super::signals::*;
@@ -19,8 +19,17 @@ pub struct Listener {
     pub command: String,
 }
 
-/// Socket inodes in LISTEN state on local `port`, from /proc/net/tcp and tcp6.
+/// Socket inodes in LISTEN state on local `port`: from the kernel over netlink
+/// (microseconds), else from /proc/net/tcp and tcp6 (milliseconds: 10 ms a read
+/// on some hosts, and a launch of a task with a port asks first).
 pub(super) fn listening_inodes(port: u16) -> BTreeSet<u64> {
+    if let Some(all) = super::sock_diag::listening_sockets() {
+        return all
+            .into_iter()
+            .filter(|l| l.port == port)
+            .map(|l| l.inode)
+            .collect();
+    }
     let mut inodes = BTreeSet::new();
     for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = fs::read_to_string(file) else {
@@ -42,7 +51,7 @@ pub(super) fn parse_tcp_line(line: &str, port: u16) -> Option<u64> {
         .map(|row| row.inode)
 }
 
-/// Something listens on `port` (reads only /proc/net/tcp and tcp6).
+/// Something listens on `port` (reads only the socket table).
 pub fn port_is_listening(port: u16) -> bool {
     !listening_inodes(port).is_empty()
 }
