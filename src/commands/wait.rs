@@ -60,6 +60,12 @@ pub fn run(cfg: &Config, names: Vec<String>, timeout: Duration) -> Result<WaitRe
     let report = system.block_on(async move {
         let ctx = TaskContext::for_config(&cfg2);
         let sup = SessionSupervisor::new(cfg2.clone(), ctx).start();
+        let jobs: Vec<String> = cfg2
+            .tasks
+            .iter()
+            .filter(|t| t.is_job())
+            .map(|t| t.name.clone())
+            .collect();
         let mut frame = 0usize;
         let mut progress = |names: &[String],
                             now: &BTreeMap<String, Verdict>,
@@ -69,7 +75,7 @@ pub fn run(cfg: &Config, names: Vec<String>, timeout: Duration) -> Result<WaitRe
                 spin(names, now, elapsed, timeout, frame);
                 frame += 1;
             } else {
-                changes(names, now, last);
+                changes(names, now, last, &jobs);
             }
         };
         wait_healthy(&sup, &cfg2, names, timeout, &mut progress).await
@@ -145,11 +151,18 @@ fn spin(
 }
 
 /// No terminal: a line per task whose verdict changed.
-fn changes(names: &[String], now: &BTreeMap<String, Verdict>, last: &BTreeMap<String, Verdict>) {
+fn changes(
+    names: &[String],
+    now: &BTreeMap<String, Verdict>,
+    last: &BTreeMap<String, Verdict>,
+    jobs: &[String],
+) {
     for n in names {
         let v = now.get(n);
         if v != last.get(n) {
             match v {
+                // A job is met once it ran to completion.
+                Some(Verdict::Healthy) if jobs.contains(n) => eprintln!("{n}: completed"),
                 Some(Verdict::Healthy) => eprintln!("{n}: healthy"),
                 Some(Verdict::Waiting(w)) => eprintln!("{n}: waiting ({w})"),
                 Some(Verdict::Dead(w)) | Some(Verdict::Unstarted(w)) => eprintln!("{n}: {w}"),
