@@ -9,6 +9,7 @@ pub mod model;
 pub mod port_refs;
 mod read_config;
 mod read_refs;
+mod read_task;
 mod reader;
 pub mod units;
 
