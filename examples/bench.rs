@@ -370,20 +370,7 @@ impl Drop for Sandbox {
         // What is left (log sinks, a daemon still writing its log) names this
         // sandbox in its arguments: end it, then remove the folder — again if
         // something wrote into it meanwhile.
-        let root = self.dir.path().to_string_lossy().into_owned();
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let left = taskmux::process::processes_naming(&root);
-            for pid in &left {
-                unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
-            }
-            let removed =
-                std::fs::remove_dir_all(self.dir.path()).is_ok() || !self.dir.path().exists();
-            if (left.is_empty() && removed) || Instant::now() > deadline {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        taskmux::process::clear_sandbox(self.dir.path(), Duration::from_secs(3));
     }
 }
 

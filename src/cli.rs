@@ -84,7 +84,8 @@ pub enum Command {
     Check,
     /// Block until tasks are healthy (exit 1 on timeout or when a task died).
     Wait(WaitArgs),
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    /// Print the script that registers shell completion, task names included
+    /// (bash, zsh, fish, elvish, powershell): `source <(taskmux completions bash)`.
     Completions(CompletionsArgs),
     /// Run the resident daemon (WebSocket API, supervision, config watch) in the
     /// foreground; or `daemon stop` / `daemon status`.

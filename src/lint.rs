@@ -99,20 +99,6 @@ fn finding(sev: Severity, code: &'static str, task: &str, message: String, fix: 
     }
 }
 
-/// The tasks whose auto ports `t`'s texts name (references to fixed ports were
-/// filled in at load), each once.
-fn auto_port_refs(t: &TaskConfig) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for r in t.texts().flat_map(|x| crate::config::port_refs::find(x)) {
-        if let crate::config::port_refs::Reference::Port { task, .. } = r {
-            if task != t.name && !out.contains(&task) {
-                out.push(task);
-            }
-        }
-    }
-    out
-}
-
 /// Every finding for `cfg`, errors first in file order.
 ///
 /// `task_pids` (asked only when a port is held) names each running task's pid, so
@@ -151,8 +137,8 @@ pub fn lint(cfg: &Config, task_pids: impl FnOnce() -> Vec<(String, u32)>) -> Vec
             }
         }
         // References left after load name auto ports: known only once X runs.
-        for x in auto_port_refs(t) {
-            if !t.depends_on.contains(&x) {
+        for x in t.port_references() {
+            if x != t.name && !t.depends_on.contains(&x) {
                 out.push(finding(
                     Severity::Warning,
                     "TM009",

@@ -21,6 +21,11 @@ pub fn elapsed_since(rfc3339: &str) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ms.max(0) as u64))
 }
 
+/// The `Instant` of an RFC 3339 time in the past (None if it does not parse).
+pub fn instant_of(rfc3339: &str) -> Option<std::time::Instant> {
+    std::time::Instant::now().checked_sub(elapsed_since(rfc3339)?)
+}
+
 /// A compact human duration: 45s, 3m12s, 2h05m, 3d04h.
 pub fn compact_duration(secs: u64) -> String {
     match secs {

@@ -285,6 +285,20 @@ impl TaskConfig {
             || self.texts().any(|t| t.contains(super::port_refs::OPEN))
     }
 
+    /// The tasks whose ports this task's texts still name (`${tasks.NAME.port}`
+    /// left after load, or after [`resolved`](Self::resolved)), each once.
+    pub fn port_references(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.texts().flat_map(|t| super::port_refs::find(t)) {
+            if let super::port_refs::Reference::Port { task, .. } = r {
+                if !out.contains(&task) {
+                    out.push(task);
+                }
+            }
+        }
+        out
+    }
+
     /// The texts that may hold `${tasks.NAME.port}`: command, env values,
     /// health_check, health_url.
     pub fn texts(&self) -> impl Iterator<Item = &String> {

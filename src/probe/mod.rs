@@ -151,6 +151,13 @@ pub struct ProbeResult {
 }
 
 impl ProbeResult {
+    /// A task without a probe whose live process has not been alive for
+    /// [`MIN_UPTIME`] yet: starting, which is no verdict (neither healthy nor
+    /// unhealthy).
+    pub fn is_starting(&self, task: &TaskConfig, alive: bool) -> bool {
+        alive && !self.healthy && !task.has_probe()
+    }
+
     /// Why the probe failed, as status and inspect show it: `METHOD: DETAIL`.
     pub fn reason(&self) -> String {
         format!("{}: {}", self.method, self.detail)

@@ -66,3 +66,22 @@ pub fn processes_naming(text: &str) -> Vec<u32> {
         .filter(|pid| pid_alive(*pid))
         .collect()
 }
+
+/// End (SIGKILL) every process that names the folder `dir` in its arguments and
+/// remove the folder, again while something still writes into it, for at most
+/// `within`: how a test or bench sandbox leaves nothing behind.
+pub fn clear_sandbox(dir: &Path, within: std::time::Duration) {
+    let root = dir.to_string_lossy().into_owned();
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let left = processes_naming(&root);
+        for pid in &left {
+            signal_pid(*pid, Signal::SIGKILL);
+        }
+        let removed = std::fs::remove_dir_all(dir).is_ok() || !dir.exists();
+        if (left.is_empty() && removed) || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

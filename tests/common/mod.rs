@@ -237,20 +237,7 @@ impl Drop for Sandbox {
         // What tmux started outside the panes' sessions (log sinks of pipe-pane,
         // hooks) names this sandbox in its arguments: end it too, then remove the
         // folder, again if something still wrote into it meanwhile.
-        let root = self.dir.path().to_string_lossy().into_owned();
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let left = taskmux::process::processes_naming(&root);
-            for pid in &left {
-                unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
-            }
-            let removed =
-                std::fs::remove_dir_all(self.dir.path()).is_ok() || !self.dir.path().exists();
-            if (left.is_empty() && removed) || Instant::now() > deadline {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        taskmux::process::clear_sandbox(self.dir.path(), Duration::from_secs(3));
     }
 }
 

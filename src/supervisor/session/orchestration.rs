@@ -225,8 +225,7 @@ impl Orchestration {
                             | crate::supervisor::state::TaskState::Failed { .. }
                             | crate::supervisor::state::TaskState::Backoff { .. }
                     );
-                let starting =
-                    running && !t.has_probe() && probe.as_ref().is_some_and(|p| !p.healthy);
+                let starting = probe.as_ref().is_some_and(|p| p.is_starting(t, running));
                 HealthRow {
                     down,
                     starting,

@@ -179,11 +179,7 @@ impl Orchestration {
         name: &str,
         pane: &panes::PaneInfo,
     ) -> (String, Outcome) {
-        let (pane_pid, up) = (
-            pane.pane_pid,
-            crate::timefmt::elapsed_since(&pane.started_at),
-        );
-        let since = up.and_then(|up| std::time::Instant::now().checked_sub(up));
+        let (pane_pid, since) = (pane.pane_pid, crate::timefmt::instant_of(&pane.started_at));
         let outcome = async {
             let actor = self.actor(name)?;
             let deadline = self.cfg.task(name).expect("known task").ready_deadline();

@@ -144,7 +144,7 @@ impl Handler<Probe> for TaskActor {
             let result = probe_once(&ctx, &cfg, &msg.pane).await;
             // Alive for less than the minimum uptime, without a probe: starting,
             // which is no verdict (status keeps saying `running`).
-            let starting = !result.healthy && !cfg.has_probe() && super::actions::alive(&msg.pane);
+            let starting = result.is_starting(&cfg, super::actions::alive(&msg.pane));
             // Written only when it changes (one tmux call saved per probe).
             if !starting
                 && msg

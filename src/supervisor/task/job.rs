@@ -2,18 +2,13 @@
 //! completion; exit 0 releases them, anything else skips them with the reason.
 
 use crate::config::TaskConfig;
-use crate::process;
 use crate::supervisor::context::TaskContext;
 use crate::supervisor::state::{self, TaskState};
 use crate::tmux::{panes, window};
 use std::time::{Duration, Instant};
 
-/// How often a running job is looked at in its first seconds (dependents start
-/// within ~10 ms of its exit) …
-const FAST_POLL: Duration = Duration::from_millis(10);
-const FAST_FOR: Duration = Duration::from_secs(5);
-/// … and after that.
-const SLOW_POLL: Duration = Duration::from_millis(100);
+/// How often tmux's record of an ended job is read until it has the exit status.
+const SETTLE_POLL: Duration = Duration::from_millis(10);
 /// How long tmux may take to record the exit status of a job that ended.
 const SETTLE_WITHIN: Duration = Duration::from_secs(2);
 
@@ -26,27 +21,18 @@ pub async fn await_completion(
     pane_pid: u32,
     deadline: Duration,
 ) -> Result<(), String> {
-    let began = Instant::now();
-    while process::pid_alive(pane_pid) {
-        if began.elapsed() >= deadline {
-            return Err(format!(
-                "job '{}' did not complete within {} (raise it with a longer --timeout, or look: taskmux logs {} -n 50)",
-                cfg.name,
-                humantime::format_duration(deadline),
-                cfg.name
-            ));
-        }
-        crate::spinner::note(format!(
-            "waiting for job {} to complete ({}s)",
+    crate::spinner::note(format!("waiting for job {} to complete", cfg.name));
+    // The pidfd fires the moment it ends (before tmux has even reaped it).
+    if tokio::time::timeout(deadline, crate::process_exit::wait_exit(pane_pid))
+        .await
+        .is_err()
+    {
+        return Err(format!(
+            "job '{}' did not complete within {} (it still runs; see: taskmux logs {} -n 50)",
             cfg.name,
-            began.elapsed().as_secs()
+            humantime::format_duration(deadline),
+            cfg.name
         ));
-        let poll = if began.elapsed() < FAST_FOR {
-            FAST_POLL
-        } else {
-            SLOW_POLL
-        };
-        tokio::time::sleep(poll).await;
     }
     let ended_at = crate::timefmt::now_rfc3339();
     let settle_until = Instant::now() + SETTLE_WITHIN;
@@ -64,8 +50,9 @@ pub async fn await_completion(
         if settled || Instant::now() >= settle_until {
             break state::of_task(&cfg, &snap);
         }
-        let _ = state::as_it_is(pane.clone());
-        tokio::time::sleep(FAST_POLL).await;
+        // An unreaped child of the tmux server: get tmux to reap it.
+        crate::process_exit::nudge_reaper(pane.pane_pid);
+        tokio::time::sleep(SETTLE_POLL).await;
     };
     if !matches!(state, TaskState::Running { .. } | TaskState::Starting) {
         window::set_options(

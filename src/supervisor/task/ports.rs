@@ -2,7 +2,6 @@
 //! it is free, else a fresh free one) and the ports of the tasks its texts name
 //! (`${tasks.api.port}`), as the session's windows hold them now.
 
-use crate::config::port_refs::{self, Reference};
 use crate::config::{Ports, TaskConfig};
 use crate::error::{off_thread, Error, Result};
 use crate::supervisor::context::TaskContext;
@@ -26,23 +25,13 @@ pub(super) async fn for_launch(
         ports.insert(cfg.name.clone(), port);
     }
     let resolved = cfg.resolved(&ports);
-    if let Some(task) = unresolved(&resolved) {
+    if let Some(task) = resolved.port_references().into_iter().next() {
         return Err(Error::failed(format!(
             "task '{}' refers to ${{tasks.{task}.port}}, but '{task}' does not run, so it has no port yet (start it first, or add it to depends_on of '{}')",
             cfg.name, cfg.name
         )));
     }
     Ok((resolved, ports))
-}
-
-/// The first task named by a reference that is still in `cfg`'s texts.
-fn unresolved(cfg: &TaskConfig) -> Option<String> {
-    cfg.texts()
-        .flat_map(|t| port_refs::find(t))
-        .find_map(|r| match r {
-            Reference::Port { task, .. } => Some(task),
-            Reference::Malformed { .. } => None,
-        })
 }
 
 /// `last` when nothing listens on it, else a port the kernel says is free.

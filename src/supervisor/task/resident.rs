@@ -321,8 +321,8 @@ impl TaskActor {
         self.restarts = pane.restarts;
         let mut run = Run::new(pane.pane_pid);
         // The run began before this supervisor saw it (its uptime counts from then).
-        if let Some(up) = crate::timefmt::elapsed_since(&pane.started_at) {
-            run.since = Instant::now().checked_sub(up).unwrap_or(run.since);
+        if let Some(since) = crate::timefmt::instant_of(&pane.started_at) {
+            run.since = since;
         }
         if self.cfg.needs_ports() {
             run.ports = ports.clone();
